@@ -1,0 +1,17 @@
+//! secarch — keeps a health-software team's security architecture document from
+//! going stale.
+//!
+//! The core (everything but the front-ends) is pure: plain functions over data,
+//! no network. See `README.md` for the user-facing contract.
+
+pub mod classify;
+pub mod git;
+pub mod lint;
+pub mod model;
+pub mod policy;
+pub mod position;
+pub mod rules;
+pub mod threats;
+pub mod verdict;
+#[doc(hidden)]
+pub mod testing;
