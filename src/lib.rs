@@ -11,6 +11,7 @@ pub mod model;
 pub mod policy;
 pub mod position;
 pub mod rules;
+pub mod source;
 pub mod threats;
 pub mod verdict;
 #[doc(hidden)]
