@@ -265,12 +265,16 @@ fn boundary(node: &Node, sink: &mut Sink) -> Option<Boundary> {
     let f = Fields::of(node, BOUNDARY, &w, sink)?;
     let id = id(&f, &w, sink);
     let between = f.text_list("between", &w, sink);
-    if between.len() != 2 {
-        let pos = f.key_pos("between").unwrap_or(f.pos);
-        sink.error(
+    match f.key_pos("between") {
+        None => sink.error(
+            f.pos,
+            format!("{w} has no `between`; name the two zones it separates, e.g. between: [gateway, records]"),
+        ),
+        Some(pos) if between.len() != 2 => sink.error(
             pos,
             format!("{w}: `between` must name exactly two zones, e.g. between: [gateway, records]; it names {}", between.len()),
-        );
+        ),
+        Some(_) => {}
     }
     Some(Boundary {
         pos: f.pos,
