@@ -5,6 +5,7 @@
 //! no network. See `README.md` for the user-facing contract.
 
 pub mod classify;
+pub mod fingerprint;
 pub mod git;
 pub mod lint;
 pub mod model;
@@ -12,7 +13,7 @@ pub mod policy;
 pub mod position;
 pub mod rules;
 pub mod source;
-pub mod threats;
-pub mod verdict;
 #[doc(hidden)]
 pub mod testing;
+pub mod threats;
+pub mod verdict;
