@@ -5,9 +5,11 @@
 //! no network. See `README.md` for the user-facing contract.
 
 pub mod classify;
+pub mod fingerprint;
 pub mod git;
 pub mod lint;
 pub mod model;
+pub mod output;
 pub mod policy;
 pub mod position;
 pub mod rules;

@@ -1,0 +1,74 @@
+//! `CheckReport`: everything one evaluation found, in the shape of the JSON
+//! output (a documented, stable contract — see README "JSON output").
+
+use serde::Serialize;
+
+use super::{Conclusion, DocumentState, Reason, Verdict};
+use crate::classify::Trigger;
+use crate::lint::Finding;
+
+/// The result of `secarch check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// `success` or `failure`.
+    pub conclusion: Conclusion,
+    pub title: String,
+    /// The merge-base the change is compared against (commit id).
+    pub base: String,
+    /// The head commit id.
+    pub head: String,
+    /// Content fingerprint of the head commit (sign-offs bind to it).
+    pub fingerprint: String,
+    /// The check run's name from the policy.
+    pub check_name: String,
+    /// Where the effective policy came from.
+    pub policy: String,
+    pub triggers: Vec<Trigger>,
+    pub document: DocumentState,
+    /// Lint findings of the document at head.
+    pub findings: Vec<Finding>,
+    /// Conditions checked and whether each is met.
+    pub reasons: Vec<Reason>,
+    /// What to do next, in order (empty on success).
+    pub next_steps: Vec<String>,
+    /// Notes for people that do not change the conclusion (e.g. lint skipped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    /// Assemble the report from the verdict and its inputs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        verdict: Verdict,
+        base: String,
+        head: String,
+        fingerprint: String,
+        check_name: String,
+        policy: String,
+        triggers: Vec<Trigger>,
+        document: DocumentState,
+        findings: Vec<Finding>,
+    ) -> CheckReport {
+        let next_steps = verdict
+            .next_steps()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        CheckReport {
+            conclusion: verdict.conclusion,
+            title: verdict.title,
+            base,
+            head,
+            fingerprint,
+            check_name,
+            policy,
+            triggers,
+            document,
+            findings,
+            reasons: verdict.reasons,
+            next_steps,
+            notes: Vec::new(),
+        }
+    }
+}
