@@ -152,6 +152,16 @@ fn threat_model(node: &Node, sink: &mut Sink) -> Option<At<ThreatModelRef>> {
         );
         return None;
     };
+    if !crate::source::is_safe_relative(path.value.trim_start_matches("./")) {
+        sink.error(
+            path.pos,
+            format!(
+                "threat model path {:?} must be repository-relative, with '/' separators and no '..'",
+                path.value
+            ),
+        );
+        return None;
+    }
     let names: Vec<&str> = ThreatModelFormat::ALL.iter().map(|f| f.as_str()).collect();
     let format = match format {
         None => {

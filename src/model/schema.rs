@@ -207,14 +207,25 @@ pub fn unknown_field_message(name: &str, allowed: &[&str], what: &str) -> String
 /// The candidate closest to `word`, when it is close enough to be a typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let word_len = lower.chars().count();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
-        let d = strsim::damerau_levenshtein(&lower, &c.to_lowercase());
-        let longest = lower.chars().count().max(c.chars().count()).max(1);
+        let c_lower: std::borrow::Cow<'_, str> = if c.chars().any(char::is_uppercase) {
+            c.to_lowercase().into()
+        } else {
+            c.into()
+        };
+        let score = strsim::jaro_winkler(&lower, &c_lower);
+        let c_len = c_lower.chars().count();
+        let longest = word_len.max(c_len).max(1);
         // Plural/singular, underscores for hyphens, one or two slips of the finger.
-        let close = d <= 2.max(longest / 4) && d < longest;
-        let score = strsim::jaro_winkler(&lower, &c.to_lowercase());
-        if (close || score >= 0.9) && best.is_none_or(|(s, _)| score > s) {
+        let limit = 2.max(longest / 4);
+        let close = score >= 0.9
+            || (word_len.abs_diff(c_len) <= limit && {
+                let d = strsim::osa_distance(&lower, &c_lower);
+                d <= limit && d < longest
+            });
+        if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
     }

@@ -199,6 +199,21 @@ fn missing_ids_and_duplicate_keys() {
 }
 
 #[test]
+fn threat_model_paths_must_stay_in_the_repository() {
+    for bad in ["../secrets.yaml", "/etc/passwd", "a\\\\b.yaml"] {
+        let text = DOC.replace(
+            "path: threat-model/gw.otm.yaml",
+            &format!("path: \"{bad}\""),
+        );
+        let p = parse_document("d.md", &text);
+        assert_eq!(p.diagnostics.len(), 1, "{bad}: {:?}", p.diagnostics);
+        assert!(p.diagnostics[0].message.contains("repository-relative"));
+        assert_eq!(p.diagnostics[0].pos, Pos::new(5, 25));
+        assert!(p.document.threat_models.is_empty());
+    }
+}
+
+#[test]
 fn no_front_matter_still_reads_the_body() {
     let p = parse_document("d.md", "# Scope\n\n## Diagrams\n");
     assert_eq!(p.document.front_matter, FrontMatterStatus::Missing);

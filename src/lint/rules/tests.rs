@@ -145,3 +145,34 @@ fn invalid_utf8_document_is_sa002() {
         u32::try_from(CLEAN_DOC.lines().count() + 1).unwrap()
     );
 }
+
+mod no_panic {
+    use crate::lint::testkit::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// Deleting or duplicating arbitrary line ranges of a real document never panics the linter.
+        #[test]
+        fn mangled_documents_never_panic(start in 0usize..120, len in 0usize..20, dup in any::<bool>()) {
+            let lines: Vec<&str> = CLEAN_DOC.lines().collect();
+            let start = start.min(lines.len());
+            let end = (start + len).min(lines.len());
+            let mut out: Vec<&str> = lines[..start].to_vec();
+            if dup {
+                out.extend(&lines[start..end]);
+                out.extend(&lines[start..end]);
+            }
+            out.extend(&lines[end..]);
+            let _ = Kit::new().lint(&out.join("\n"));
+        }
+
+        #[test]
+        fn arbitrary_values_never_panic(value in "[ -~]{0,12}") {
+            let quoted = format!("{value:?}");
+            for needle in ["L-NET", "gateway", "B-EDGE", "otm:T-1", "2026-10-02", "approved", "true", "#global-system-view"] {
+                let _ = Kit::new().lint(&CLEAN_DOC.replacen(needle, &quoted, 1));
+            }
+        }
+    }
+}

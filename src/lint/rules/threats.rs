@@ -10,7 +10,7 @@ use crate::position::Pos;
 use crate::threats::{Resolution, ThreatStatus};
 
 /// Unresolved references that get a "did you mean" (each scans the registry).
-const MAX_SUGGESTIONS: usize = 50;
+const MAX_SUGGESTIONS: usize = 20;
 
 /// SA030: every control mitigates at least one threat.
 pub fn sa030(cx: &Ctx<'_>, out: &mut Out) {
