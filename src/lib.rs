@@ -5,6 +5,8 @@
 //! no network. See `README.md` for the user-facing contract.
 
 pub mod classify;
+pub mod commands;
+pub mod evaluate;
 pub mod fingerprint;
 pub mod git;
 pub mod lint;
