@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod git;
 pub mod lint;
 pub mod model;
+pub mod output;
 pub mod policy;
 pub mod position;
 pub mod rules;
