@@ -36,7 +36,10 @@ pub fn render_workflow_commands(findings: &[Finding]) -> String {
                 props.push(format!("col={}", f.column));
             }
         }
-        props.push(format!("title={}", escape_property(&format!("secarch {}", f.rule))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("secarch {}", f.rule))
+        ));
         out.push_str(&format!(
             "::{cmd} {}::{}\n",
             props.join(","),

@@ -108,7 +108,10 @@ mod tests {
         ]);
         let results = &v["runs"][0]["results"];
         assert_eq!(results[0]["level"], "error");
-        assert_eq!(results[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
+        assert_eq!(
+            results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            12
+        );
         assert_eq!(
             results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "docs/security/security%20architecture.md"
@@ -116,6 +119,77 @@ mod tests {
         let idx = results[0]["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][idx]["id"], "SA022");
         assert_eq!(results[1]["level"], "warning");
-        assert!(results[1]["locations"][0]["physicalLocation"].get("region").is_none());
+        assert!(
+            results[1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    fn strip_language_patterns(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.get("pattern")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p.ends_with("]?$"))
+                {
+                    m.remove("pattern");
+                }
+                m.values_mut().for_each(strip_language_patterns);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip_language_patterns),
+            _ => {}
+        }
+    }
+
+    /// The output validates against the OASIS SARIF 2.1.0 schema (shared fixture).
+    #[test]
+    fn valid_against_sarif_schema() {
+        let Some(dir) = crate::testing::skip_without_fixtures("valid_against_sarif_schema") else {
+            return;
+        };
+        let mut schema: Value = serde_json::from_slice(
+            &std::fs::read(dir.join("sarif/sarif-2.1.0-rtm.5.json")).unwrap(),
+        )
+        .unwrap();
+        // The schema's `language` patterns have a stray `]` that a strict regex
+        // engine rejects when the schema itself is checked; secarch never emits
+        // `language`, so drop those patterns.
+        strip_language_patterns(&mut schema);
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let findings = vec![
+            Finding {
+                rule: "SA031".into(),
+                severity: Severity::Error,
+                message: "unresolved".into(),
+                path: "docs/security/security-architecture.md".into(),
+                line: 40,
+                column: 7,
+            },
+            Finding {
+                rule: "SA070".into(),
+                severity: Severity::Notice,
+                message: "name".into(),
+                path: "docs/x.md".into(),
+                line: 0,
+                column: 0,
+            },
+        ];
+        for doc in [render_sarif(&findings), render_sarif(&[])] {
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{errors:#?}");
+        }
+        // The validator can fail: a result without a message is rejected.
+        let mut bad = render_sarif(&findings);
+        bad["runs"][0]["results"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("message");
+        assert!(!validator.is_valid(&bad));
     }
 }
