@@ -24,6 +24,20 @@ enum Command {
     ///
     /// Exit codes: 0 nothing needed, 1 action needed, 2 usage/config/repository error.
     Check(CheckCmd),
+    /// Scaffold docs/security/security-architecture.md, .github/secarch.yml and a workflow.
+    Init {
+        /// Repository root to write into.
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the document front matter or of the policy (for editors).
+    Schema {
+        #[arg(value_parser = ["document", "policy"])]
+        which: String,
+    },
     /// Show or validate the policy (`.github/secarch.yml`).
     Config {
         #[command(subcommand)]
@@ -94,6 +108,8 @@ fn main() -> ExitCode {
                 Format::Markdown => OutputFormat::Markdown,
             },
         }),
+        Command::Init { repo, force } => commands::init(&repo, force),
+        Command::Schema { which } => commands::schema(&which),
         Command::Config { command } => match command {
             ConfigCmd::Show {
                 repo,

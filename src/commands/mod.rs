@@ -3,9 +3,13 @@
 
 mod check;
 mod config;
+mod init;
+mod schema;
 
 pub use check::{CheckArgs, OutputFormat, check};
 pub use config::{config_show, config_validate};
+pub use init::{INIT_FILES, init};
+pub use schema::{DOCUMENT_SCHEMA, POLICY_SCHEMA, schema};
 
 /// Exit code: usage, configuration or repository error.
 pub const EXIT_ERROR: u8 = 2;
