@@ -7,6 +7,23 @@
 
 use serde::Serialize;
 
+mod diff;
+mod error;
+mod files;
+mod history;
+mod renames;
+mod repo;
+#[cfg(test)]
+mod tests;
+
+pub use error::GitError;
+pub use files::CommitSource;
+pub use history::{
+    CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
+};
+pub use renames::{MAX_CANDIDATES as RENAME_CANDIDATE_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub use repo::{Repo, TRUST_OWNER_ENV};
+
 /// How a file changed between base and head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -89,4 +106,16 @@ pub struct ChangeSet {
     pub base: String,
     pub head: String,
     pub changes: Vec<FileChange>,
+}
+
+/// The kind of a tree entry from its git file mode; `None` for trees and
+/// modes git does not write.
+pub(crate) fn entry_kind(mode: i32) -> Option<EntryKind> {
+    match mode & 0o170000 {
+        0o100000 if mode & 0o111 != 0 => Some(EntryKind::Executable),
+        0o100000 => Some(EntryKind::File),
+        0o120000 => Some(EntryKind::Symlink),
+        0o160000 => Some(EntryKind::Submodule),
+        _ => None,
+    }
 }
