@@ -113,12 +113,21 @@ impl Classifier {
     }
 
     /// `None` when the path is not a manifest format we read.
-    fn dependency_outcome(&self, change: &FileChange, content: &mut Content<'_>) -> Option<Outcome> {
+    fn dependency_outcome(
+        &self,
+        change: &FileChange,
+        content: &mut Content<'_>,
+    ) -> Option<Outcome> {
         let manifest = change
             .new
             .as_ref()
             .and_then(|s| Manifest::for_path(&s.path))
-            .or_else(|| change.old.as_ref().and_then(|s| Manifest::for_path(&s.path)))?;
+            .or_else(|| {
+                change
+                    .old
+                    .as_ref()
+                    .and_then(|s| Manifest::for_path(&s.path))
+            })?;
         // Deleted (or no longer a regular file): nothing can have been added.
         if change.kind == ChangeKind::Deleted || !is_file(change.new.as_ref()) {
             return Some(Outcome::Quiet);
@@ -132,7 +141,15 @@ impl Classifier {
     }
 }
 
-fn sort_key(t: &Trigger) -> (&str, &str, Option<&str>, ChangeKind, Vec<(&str, &str, Option<u32>)>) {
+type SortKey<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    ChangeKind,
+    Vec<(&'a str, &'a str, Option<u32>)>,
+);
+
+fn sort_key(t: &Trigger) -> SortKey<'_> {
     (
         &t.category,
         &t.path,
@@ -159,7 +176,12 @@ struct Content<'a> {
 
 impl<'a> Content<'a> {
     fn new(change: &'a FileChange, blobs: &'a dyn BlobReader) -> Content<'a> {
-        Content { change, blobs, head: None, base: None }
+        Content {
+            change,
+            blobs,
+            head: None,
+            base: None,
+        }
     }
 
     fn head(&mut self) -> Result<&str, Unreadable> {

@@ -103,7 +103,13 @@ impl Node {
 }
 
 fn yaml_options() -> serde_saphyr::Options {
+    // Alias expansion is where "billion laughs" files spend their time: a real
+    // manifest replays a few hundred events through aliases, not a million.
+    let mut aliases = serde_saphyr::options::AliasLimits::default();
+    aliases.max_total_replayed_events = 20_000;
+    aliases.max_replay_stack_depth = 16;
     serde_saphyr::options! {
+        alias_limits: aliases,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_nodes: 250_000,
@@ -413,7 +419,10 @@ mod tests {
     #[test]
     fn yaml_nodes_carry_key_lines() {
         let n = parse_yaml("a: 1\nb:\n  c: true\n  d: [x, y]\n").expect("parses");
-        assert_eq!(n.get("a").map(|x| (x.line, x.scalar())), Some((1, Some("1".into()))));
+        assert_eq!(
+            n.get("a").map(|x| (x.line, x.scalar())),
+            Some((1, Some("1".into())))
+        );
         let c = n.at(&["b", "c"]).expect("b.c");
         assert_eq!((c.line, c.is_true()), (3, true));
         assert_eq!(n.get("b").map(|x| x.line), Some(2));
@@ -441,7 +450,10 @@ mod tests {
     fn toml_lines() {
         let n = parse_toml("[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\naxum = { version = \"0.8\" }\n").expect("parses");
         assert_eq!(n.at(&["dependencies", "axum"]).map(|x| x.line), Some(6));
-        assert_eq!(n.at(&["package", "name"]).and_then(Node::scalar), Some("x".into()));
+        assert_eq!(
+            n.at(&["package", "name"]).and_then(Node::scalar),
+            Some("x".into())
+        );
     }
 
     #[test]
@@ -455,7 +467,10 @@ mod tests {
         assert!(parse_toml(&format!("{} = 1", vec!["a"; 100_000].join("."))).is_none());
         assert!(parse_toml(&format!("[{}]", vec!["a"; 100_000].join("."))).is_none());
         assert!(parse_json(&format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200))).is_none());
-        let deep_map = "a:\n".to_string() + &(1..2000).map(|i| format!("{}b:\n", " ".repeat(i))).collect::<String>();
+        let deep_map = "a:\n".to_string()
+            + &(1..2000)
+                .map(|i| format!("{}b:\n", " ".repeat(i)))
+                .collect::<String>();
         assert!(parse_yaml(&deep_map).is_none());
         assert!(parse_yaml("a: [1, 2\n").is_none());
         assert!(parse_toml("a = = 1").is_none());

@@ -45,7 +45,10 @@ pub struct ThreatRegistry {
 /// The outcome of resolving a `mitigates` reference (`ns:id` or a bare id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution<'a> {
-    Found { namespace: &'a str, threat: &'a Threat },
+    Found {
+        namespace: &'a str,
+        threat: &'a Threat,
+    },
     NotFound,
     /// A bare id that exists in several namespaces: qualify it.
     Ambiguous(Vec<&'a str>),

@@ -10,13 +10,21 @@ use super::signal;
 use crate::classify::Signal;
 use crate::classify::tree::LineIndex;
 
-const COMPONENTS: [&str; 5] = ["activity", "activity-alias", "service", "receiver", "provider"];
+const COMPONENTS: [&str; 5] = [
+    "activity",
+    "activity-alias",
+    "service",
+    "receiver",
+    "provider",
+];
 
 /// (fact kind, detail, line)
 type Fact = (&'static str, String, u32);
 
 pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
-    let Some(head) = facts(head) else { return Vec::new() };
+    let Some(head) = facts(head) else {
+        return Vec::new();
+    };
     let base: BTreeSet<(&str, String)> = base
         .and_then(facts)
         .unwrap_or_default()
@@ -49,7 +57,9 @@ fn facts(text: &str) -> Option<Vec<Fact>> {
             Event::Eof => break,
             _ => continue,
         };
-        let line = u32::try_from(lines.line_of(pos)).unwrap_or(u32::MAX).saturating_add(leading_newlines(text, pos));
+        let line = u32::try_from(lines.line_of(pos))
+            .unwrap_or(u32::MAX)
+            .saturating_add(leading_newlines(text, pos));
         let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
         let name = attr(e, "name").unwrap_or_default();
         if COMPONENTS.contains(&tag.as_str()) && attr(e, "exported").as_deref() == Some("true") {
@@ -71,7 +81,9 @@ fn facts(text: &str) -> Option<Vec<Fact>> {
 /// whitespace text in between (reported as a separate event we skip).
 fn leading_newlines(text: &str, pos: usize) -> u32 {
     let rest = text.get(pos..).unwrap_or("");
-    let ws = &rest[..rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len())];
+    let ws = &rest[..rest
+        .find(|c: char| !c.is_whitespace())
+        .unwrap_or(rest.len())];
     u32::try_from(ws.matches('\n').count()).unwrap_or(0)
 }
 
@@ -110,9 +122,21 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("permission-added".into(), "new permission android.permission.BLUETOOTH_CONNECT".into(), Some(4)),
-                ("application-flag".into(), "application android:debuggable=\"true\"".into(), Some(5)),
-                ("exported-component".into(), "service .SyncService exported (android:exported=\"true\")".into(), Some(7)),
+                (
+                    "permission-added".into(),
+                    "new permission android.permission.BLUETOOTH_CONNECT".into(),
+                    Some(4)
+                ),
+                (
+                    "application-flag".into(),
+                    "application android:debuggable=\"true\"".into(),
+                    Some(5)
+                ),
+                (
+                    "exported-component".into(),
+                    "service .SyncService exported (android:exported=\"true\")".into(),
+                    Some(7)
+                ),
             ]
         );
     }

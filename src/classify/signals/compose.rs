@@ -39,9 +39,7 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
                 },
                 Some(h.line),
             )),
-            (Some(b), Some((image, line)))
-                if b.image.as_ref().map(|(i, _)| i) != Some(image) =>
-            {
+            (Some(b), Some((image, line))) if b.image.as_ref().map(|(i, _)| i) != Some(image) => {
                 out.push(signal(
                     "image-added",
                     match &b.image {
@@ -67,8 +65,18 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
         }
         let flags = [
             (h.privileged, b.privileged, "privileged", "runs privileged"),
-            (h.host_network, b.host_network, "host-network", "uses the host network (network_mode: host)"),
-            (h.host_pid, b.host_pid, "host-pid", "shares the host PID namespace (pid: host)"),
+            (
+                h.host_network,
+                b.host_network,
+                "host-network",
+                "uses the host network (network_mode: host)",
+            ),
+            (
+                h.host_pid,
+                b.host_pid,
+                "host-pid",
+                "shares the host PID namespace (pid: host)",
+            ),
         ];
         for (now, before, kind, what) in flags {
             if let (Some(line), None) = (now, before) {
@@ -92,7 +100,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
 fn services(root: &Node) -> Vec<(String, Service)> {
     let is_map = |s: &Node| matches!(s.value, Value::Map(_));
     let picked: Vec<&(String, Node)> = match root.get("services") {
-        Some(services) => services.entries().iter().filter(|(_, s)| is_map(s)).collect(),
+        Some(services) => services
+            .entries()
+            .iter()
+            .filter(|(_, s)| is_map(s))
+            .collect(),
         // Compose v1 files have services at the top level.
         None => root
             .entries()
@@ -107,14 +119,11 @@ fn services(root: &Node) -> Vec<(String, Service)> {
 }
 
 fn service(s: &Node) -> Service {
-    let flag = |key: &str, want: &dyn Fn(&Node) -> bool| {
-        s.get(key).filter(|n| want(n)).map(|n| n.line)
-    };
+    let flag =
+        |key: &str, want: &dyn Fn(&Node) -> bool| s.get(key).filter(|n| want(n)).map(|n| n.line);
     Service {
         line: s.line,
-        image: s
-            .get("image")
-            .and_then(|n| n.scalar().map(|i| (i, n.line))),
+        image: s.get("image").and_then(|n| n.scalar().map(|i| (i, n.line))),
         ports: s
             .get("ports")
             .map(|p| p.items().iter().filter_map(port).collect())
@@ -170,7 +179,9 @@ mod tests {
     const BASE: &str = "services:\n  web:\n    image: nginx:1.25\n    ports:\n      - \"8080:80\"\n  db:\n    image: mongo:7\n";
 
     fn kinds(s: &[Signal]) -> Vec<(&str, &str, Option<u32>)> {
-        s.iter().map(|s| (s.kind.as_str(), s.message.as_str(), s.line)).collect()
+        s.iter()
+            .map(|s| (s.kind.as_str(), s.message.as_str(), s.line))
+            .collect()
     }
 
     #[test]
@@ -181,9 +192,21 @@ mod tests {
             vec![
                 ("port-published", "service web publishes 8443:443", Some(6)),
                 ("privileged", "service web runs privileged", Some(8)),
-                ("host-network", "service db uses the host network (network_mode: host)", Some(11)),
-                ("service-added", "new service kc (image quay.io/keycloak/keycloak:26)", Some(12)),
-                ("port-published", "service kc publishes 127.0.0.1:8081:8080", Some(14)),
+                (
+                    "host-network",
+                    "service db uses the host network (network_mode: host)",
+                    Some(11)
+                ),
+                (
+                    "service-added",
+                    "new service kc (image quay.io/keycloak/keycloak:26)",
+                    Some(12)
+                ),
+                (
+                    "port-published",
+                    "service kc publishes 127.0.0.1:8081:8080",
+                    Some(14)
+                ),
             ]
         );
     }
@@ -195,7 +218,42 @@ mod tests {
         let head = BASE.replace("nginx:1.25", "nginx:1.27");
         assert_eq!(
             kinds(&signals(Some(BASE), &head)),
-            vec![("image-added", "service web: image nginx:1.27 (was nginx:1.25)", Some(3))]
+            vec![(
+                "image-added",
+                "service web: image nginx:1.27 (was nginx:1.25)",
+                Some(3)
+            )]
+        );
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_are_expanded() {
+        let base = "x-svc: &svc\n  image: app:1\nservices:\n  a:\n    <<: *svc\n";
+        let head = "x-svc: &svc\n  image: app:1\n  privileged: true\nservices:\n  a:\n    <<: *svc\n  b:\n    <<: *svc\n    ports: ['9000:9000']\n";
+        let got: Vec<_> = signals(Some(base), head)
+            .into_iter()
+            .map(|s| (s.kind, s.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "privileged".to_string(),
+                    "service a runs privileged".to_string()
+                ),
+                (
+                    "service-added".to_string(),
+                    "new service b (image app:1)".to_string()
+                ),
+                (
+                    "port-published".to_string(),
+                    "service b publishes 9000:9000".to_string()
+                ),
+                (
+                    "privileged".to_string(),
+                    "service b runs privileged".to_string()
+                ),
+            ]
         );
     }
 

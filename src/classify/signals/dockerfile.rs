@@ -105,7 +105,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
 /// `8443` and `8443/TCP` are the same port.
 fn normalize_port(p: &str) -> String {
     let p = p.to_ascii_lowercase();
-    if p.contains('/') { p } else { format!("{p}/tcp") }
+    if p.contains('/') {
+        p
+    } else {
+        format!("{p}/tcp")
+    }
 }
 
 fn is_root(user: &str) -> bool {
@@ -238,7 +242,10 @@ mod tests {
 
     #[test]
     fn comment_change_or_port_spelling_is_not_a_signal() {
-        let head = format!("# build the server\n{}", BASE.replace("EXPOSE 1337", "EXPOSE 1337/TCP"));
+        let head = format!(
+            "# build the server\n{}",
+            BASE.replace("EXPOSE 1337", "EXPOSE 1337/TCP")
+        );
         assert!(signals(Some(BASE), &head).is_empty());
     }
 
@@ -252,7 +259,11 @@ mod tests {
         let head = BASE.replace("USER node\n", "");
         assert_eq!(
             kinds(&signals(Some(BASE), &head)),
-            vec![("user-removed", "USER node removed: the final stage now runs as root", Some(6))]
+            vec![(
+                "user-removed",
+                "USER node removed: the final stage now runs as root",
+                Some(6)
+            )]
         );
         // USER in the build stage only does not protect the final stage.
         let head = "FROM a AS b\nUSER app\nFROM c\nCMD x\n";
@@ -262,12 +273,20 @@ mod tests {
 
     #[test]
     fn new_from_image_not_stage_reference() {
-        let head = BASE.replace("FROM node:20-alpine\n", "FROM --platform=linux/amd64 gcr.io/distroless/nodejs20\n");
+        let head = BASE.replace(
+            "FROM node:20-alpine\n",
+            "FROM --platform=linux/amd64 gcr.io/distroless/nodejs20\n",
+        );
         assert_eq!(
             kinds(&signals(Some(BASE), &head)),
-            vec![("base-image-added", "new FROM image gcr.io/distroless/nodejs20", Some(3))]
+            vec![(
+                "base-image-added",
+                "new FROM image gcr.io/distroless/nodejs20",
+                Some(3)
+            )]
         );
-        let multi = "FROM rust:1 AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\n";
+        let multi =
+            "FROM rust:1 AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\n";
         let imgs: Vec<String> = images(&parse(multi)).into_iter().map(|(i, _)| i).collect();
         assert_eq!(imgs, vec!["rust:1"]);
     }
@@ -280,7 +299,11 @@ mod tests {
             vec![
                 ("expose-added", "new EXPOSE 8000", Some(2)),
                 ("user-root", "no USER: the final stage runs as root", None),
-                ("base-image-added", "new FROM image python:3.12-slim", Some(1)),
+                (
+                    "base-image-added",
+                    "new FROM image python:3.12-slim",
+                    Some(1)
+                ),
             ]
         );
     }
@@ -293,7 +316,10 @@ mod tests {
         assert_eq!(ins[1].args, "echo a && echo b");
         assert_eq!((ins[2].keyword.as_str(), ins[2].line), ("EXPOSE", 6));
         let text = "FROM alpine\nRUN <<EOF\nEXPOSE 22\nEOF\nexpose 80\n";
-        let ports: Vec<_> = parse(text).into_iter().filter(|i| i.keyword == "EXPOSE").collect();
+        let ports: Vec<_> = parse(text)
+            .into_iter()
+            .filter(|i| i.keyword == "EXPOSE")
+            .collect();
         assert_eq!(ports.len(), 1);
         assert_eq!(ports[0].line, 5);
     }

@@ -9,7 +9,9 @@ use crate::classify::Signal;
 use crate::classify::tree::{Node, parse_json};
 
 pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
-    let Some(head) = parse_json(head) else { return Vec::new() };
+    let Some(head) = parse_json(head) else {
+        return Vec::new();
+    };
     let base: BTreeSet<String> = base
         .and_then(parse_json)
         .map(|b| interactions(&b).into_iter().map(|(d, _)| d).collect())
@@ -17,7 +19,13 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
     interactions(&head)
         .into_iter()
         .filter(|(d, _)| !base.contains(d))
-        .map(|(d, line)| signal("fhir-interaction-added", format!("new FHIR interaction {d}"), Some(line)))
+        .map(|(d, line)| {
+            signal(
+                "fhir-interaction-added",
+                format!("new FHIR interaction {d}"),
+                Some(line),
+            )
+        })
         .collect()
 }
 
@@ -58,12 +66,21 @@ mod tests {
         let head = r#"{"resourceType": "CapabilityStatement", "rest": [{"mode": "server", "resource": [
   {"type": "Patient", "interaction": [{"code": "read"},
      {"code": "delete"}], "operation": [{"name": "everything", "definition": "x"}]}]}]}"#;
-        let got: Vec<_> = signals(Some(base), head).into_iter().map(|s| (s.message, s.line)).collect();
+        let got: Vec<_> = signals(Some(base), head)
+            .into_iter()
+            .map(|s| (s.message, s.line))
+            .collect();
         assert_eq!(
             got,
             vec![
-                ("new FHIR interaction delete on Patient (server)".to_string(), Some(3)),
-                ("new FHIR interaction $everything on Patient (server)".to_string(), Some(3)),
+                (
+                    "new FHIR interaction delete on Patient (server)".to_string(),
+                    Some(3)
+                ),
+                (
+                    "new FHIR interaction $everything on Patient (server)".to_string(),
+                    Some(3)
+                ),
             ]
         );
         assert!(signals(Some(base), base).is_empty());

@@ -21,18 +21,29 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
         }
         let lower = t.to_ascii_lowercase();
         let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact.contains("0.0.0.0/0") || compact.contains("\"::/0\"") {
-            out.push(signal("open-cidr", format!("open to the internet: {t}"), Some(line)));
-        } else if (lower.contains("sourceaddressprefix") || lower.contains("source_address_prefix"))
-            && (compact.contains(":\"*\"") || compact.contains("=\"*\"") || compact.contains("'*'")
-                || compact.contains("\"internet\""))
-        {
-            out.push(signal("open-cidr", format!("open to the internet: {t}"), Some(line)));
+        let open_cidr = compact.contains("0.0.0.0/0") || compact.contains("\"::/0\"");
+        // ARM/Bicep network rules: `"sourceAddressPrefix": "*"` or `"Internet"`.
+        let open_prefix = (lower.contains("sourceaddressprefix")
+            || lower.contains("source_address_prefix"))
+            && (compact.contains(":\"*\"")
+                || compact.contains("=\"*\"")
+                || compact.contains("'*'")
+                || compact.contains("\"internet\""));
+        if open_cidr || open_prefix {
+            out.push(signal(
+                "open-cidr",
+                format!("open to the internet: {t}"),
+                Some(line),
+            ));
         }
         if lower.contains("action") && (compact.contains("\"*\"") || compact.contains("'*'"))
             || compact.contains("\"iam:*\"")
         {
-            out.push(signal("iam-wildcard", format!("IAM wildcard: {t}"), Some(line)));
+            out.push(signal(
+                "iam-wildcard",
+                format!("IAM wildcard: {t}"),
+                Some(line),
+            ));
         }
         const PUBLIC: [&str; 6] = [
             "publicly_accessible=true",
@@ -43,7 +54,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
             "acl=\"public-read",
         ];
         if PUBLIC.iter().any(|p| compact.contains(p)) {
-            out.push(signal("public-exposure", format!("public access: {t}"), Some(line)));
+            out.push(signal(
+                "public-exposure",
+                format!("public access: {t}"),
+                Some(line),
+            ));
         }
     }
     out
@@ -55,9 +70,13 @@ mod tests {
 
     #[test]
     fn new_open_ingress_and_iam_wildcard() {
-        let base = "resource \"aws_security_group_rule\" \"in\" {\n  cidr_blocks = [\"10.0.0.0/8\"]\n}\n";
+        let base =
+            "resource \"aws_security_group_rule\" \"in\" {\n  cidr_blocks = [\"10.0.0.0/8\"]\n}\n";
         let head = "resource \"aws_security_group_rule\" \"in\" {\n  cidr_blocks = [\"0.0.0.0/0\"]\n}\n# cidr 0.0.0.0/0 in a comment\nresource \"aws_db_instance\" \"db\" {\n  publicly_accessible = true\n}\ndata \"aws_iam_policy_document\" \"p\" {\n  statement {\n    actions = [\"*\"]\n  }\n}\n";
-        let got: Vec<_> = signals(Some(base), head).into_iter().map(|s| (s.kind, s.line)).collect();
+        let got: Vec<_> = signals(Some(base), head)
+            .into_iter()
+            .map(|s| (s.kind, s.line))
+            .collect();
         assert_eq!(
             got,
             vec![

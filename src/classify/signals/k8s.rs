@@ -54,7 +54,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
             "network-policy" => format!("{} removed", f.doc),
             _ => continue,
         };
-        out.push(signal(&format!("{}-removed", f.kind), removed, Some(f.line)));
+        out.push(signal(
+            &format!("{}-removed", f.kind),
+            removed,
+            Some(f.line),
+        ));
     }
     out
 }
@@ -142,16 +146,30 @@ fn facts(docs: &[Node]) -> Vec<Fact> {
     let mut out = Vec::new();
     for d in docs {
         let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
-        let name = d.at(&["metadata", "name"]).and_then(Node::scalar).unwrap_or_default();
+        let name = d
+            .at(&["metadata", "name"])
+            .and_then(Node::scalar)
+            .unwrap_or_default();
         let doc = match (kind, name.as_str()) {
             ("", "") => String::new(),
             (k, "") => k.to_string(),
             (k, n) => format!("{k}/{n}"),
         };
         if kind == "NetworkPolicy" {
-            out.push(Fact { doc: doc.clone(), kind: "network-policy", detail: String::new(), line: d.line });
+            out.push(Fact {
+                doc: doc.clone(),
+                kind: "network-policy",
+                detail: String::new(),
+                line: d.line,
+            });
         }
-        let ctx = Ctx { doc: &doc, kind, owner: "", parent: "", ingress: kind == "Ingress" };
+        let ctx = Ctx {
+            doc: &doc,
+            kind,
+            owner: "",
+            parent: "",
+            ingress: kind == "Ingress",
+        };
         walk(d, &ctx, &mut out);
     }
     out
@@ -192,10 +210,14 @@ fn walk(node: &Node, ctx: &Ctx<'_>, out: &mut Vec<Fact>) {
                             fact("host-port", p)
                         }
                     }
-                    "type" if ctx.kind == "Service"
-                        || ctx.parent.to_ascii_lowercase().contains("service") =>
+                    "type"
+                        if ctx.kind == "Service"
+                            || ctx.parent.to_ascii_lowercase().contains("service") =>
                     {
-                        if let Some(t) = scalar.as_deref().filter(|t| matches!(*t, "LoadBalancer" | "NodePort")) {
+                        if let Some(t) = scalar
+                            .as_deref()
+                            .filter(|t| matches!(*t, "LoadBalancer" | "NodePort"))
+                        {
                             fact("service-exposed", t)
                         }
                     }
@@ -230,7 +252,9 @@ mod tests {
     use super::*;
 
     fn kinds(s: &[Signal]) -> Vec<(&str, &str, Option<u32>)> {
-        s.iter().map(|s| (s.kind.as_str(), s.message.as_str(), s.line)).collect()
+        s.iter()
+            .map(|s| (s.kind.as_str(), s.message.as_str(), s.line))
+            .collect()
     }
 
     const DEPLOY: &str = "apiVersion: apps/v1
@@ -259,19 +283,44 @@ spec:
     #[test]
     fn new_exposure_in_multi_document_manifest() {
         let head = DEPLOY
-            .replace("    spec:\n      containers:", "    spec:\n      hostNetwork: true\n      containers:")
-            .replace("            - containerPort: 8080", "            - containerPort: 8080\n            - containerPort: 8443")
-            .replace("            runAsNonRoot: true", "            privileged: true\n            runAsUser: 0")
+            .replace(
+                "    spec:\n      containers:",
+                "    spec:\n      hostNetwork: true\n      containers:",
+            )
+            .replace(
+                "            - containerPort: 8080",
+                "            - containerPort: 8080\n            - containerPort: 8443",
+            )
+            .replace(
+                "            runAsNonRoot: true",
+                "            privileged: true\n            runAsUser: 0",
+            )
             .replace("type: ClusterIP", "type: LoadBalancer");
         assert_eq!(
             kinds(&signals(Some(DEPLOY), &head)),
             vec![
                 ("host-network", "Deployment/web: hostNetwork: true", Some(8)),
-                ("container-port", "Deployment/web: new containerPort 8443", Some(14)),
-                ("privileged", "Deployment/web: app privileged: true", Some(16)),
+                (
+                    "container-port",
+                    "Deployment/web: new containerPort 8443",
+                    Some(14)
+                ),
+                (
+                    "privileged",
+                    "Deployment/web: app privileged: true",
+                    Some(16)
+                ),
                 ("run-as-root", "Deployment/web: app runAsUser: 0", Some(17)),
-                ("service-exposed", "Service/web: Service type LoadBalancer", Some(24)),
-                ("run-as-non-root-removed", "Deployment/web: app runAsNonRoot: true removed", Some(14)),
+                (
+                    "service-exposed",
+                    "Service/web: Service type LoadBalancer",
+                    Some(24)
+                ),
+                (
+                    "run-as-non-root-removed",
+                    "Deployment/web: app runAsNonRoot: true removed",
+                    Some(14)
+                ),
             ]
         );
     }
@@ -290,8 +339,16 @@ spec:
         assert_eq!(
             kinds(&signals(Some(base), head)),
             vec![
-                ("ingress-host", "Ingress/api: new host admin.example.org", Some(6)),
-                ("network-policy-removed", "NetworkPolicy/deny-all removed", Some(1)),
+                (
+                    "ingress-host",
+                    "Ingress/api: new host admin.example.org",
+                    Some(6)
+                ),
+                (
+                    "network-policy-removed",
+                    "NetworkPolicy/deny-all removed",
+                    Some(1)
+                ),
             ]
         );
     }
@@ -302,7 +359,11 @@ spec:
         let head = base.replace("type: ClusterIP", "type: NodePort");
         assert_eq!(
             kinds(&signals(Some(base), &head)),
-            vec![("service-exposed", "Service/tpl: Service type NodePort", Some(7))]
+            vec![(
+                "service-exposed",
+                "Service/tpl: Service type NodePort",
+                Some(7)
+            )]
         );
         let values = "service:\n  type: ClusterIP\ningress:\n  hosts:\n    - host: chart.local\n";
         let head = "service:\n  type: LoadBalancer\ningress:\n  hosts:\n    - host: chart.local\n    - host: x.example\n";

@@ -29,7 +29,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
         let interface = INTERFACE_PREFIXES.iter().any(|p| name.starts_with(p));
         let was_on = base.get(&name).is_some_and(|(v, _)| v == "y");
         if interface && value == "y" && !was_on {
-            out.push(signal("kconfig-enabled", format!("{name}=y enabled"), Some(line)));
+            out.push(signal(
+                "kconfig-enabled",
+                format!("{name}=y enabled"),
+                Some(line),
+            ));
         }
     }
     out.sort_by_key(|s| s.line);
@@ -46,7 +50,10 @@ fn options(text: &str) -> BTreeMap<String, (String, u32)> {
         if let Some((k, v)) = line.split_once('=') {
             let v = v.split('#').next().unwrap_or("").trim().trim_matches('"');
             // Later assignments override earlier ones, as in Kconfig.
-            out.insert(k.trim().to_string(), (v.to_string(), crate::classify::text::line_number(index)));
+            out.insert(
+                k.trim().to_string(),
+                (v.to_string(), crate::classify::text::line_number(index)),
+            );
         }
     }
     out
@@ -60,7 +67,10 @@ mod tests {
     fn bluetooth_enabled_is_reported_once() {
         let base = "CONFIG_GPIO=y\nCONFIG_BT=n\n";
         let head = "CONFIG_GPIO=y\n# comment\nCONFIG_BT=y\nCONFIG_BT_PERIPHERAL=y\nCONFIG_BT_DEVICE_NAME=\"Pump\"\nCONFIG_LOG=y\n";
-        let got: Vec<_> = signals(Some(base), head).into_iter().map(|s| (s.message, s.line)).collect();
+        let got: Vec<_> = signals(Some(base), head)
+            .into_iter()
+            .map(|s| (s.message, s.line))
+            .collect();
         assert_eq!(
             got,
             vec![

@@ -52,14 +52,13 @@ impl Analyser {
             "container" | "network" if yaml => Some(Analyser::Kubernetes),
             "network" if is_nginx(path, &base, ext) => Some(Analyser::Nginx),
             "api" if ext == "proto" => Some(Analyser::Proto),
-            "api" if (yaml || ext == "json")
-                && (base.starts_with("openapi") || base.starts_with("swagger")) =>
+            "api"
+                if (yaml || ext == "json")
+                    && (base.starts_with("openapi") || base.starts_with("swagger")) =>
             {
                 Some(Analyser::OpenApi)
             }
-            "device-interface" if base == "androidmanifest.xml" => {
-                Some(Analyser::AndroidManifest)
-            }
+            "device-interface" if base == "androidmanifest.xml" => Some(Analyser::AndroidManifest),
             "device-interface" if base == "prj.conf" => Some(Analyser::Kconfig),
             "device-interface" if ext == "json" && base.contains("capabilitystatement") => {
                 Some(Analyser::FhirCapability)
@@ -148,20 +147,38 @@ mod tests {
     #[test]
     fn analysers_by_category_and_name() {
         let a = |c, p| Analyser::for_path(c, p);
-        assert_eq!(a("container", "deploy/dockerfile"), Some(Analyser::Dockerfile));
-        assert_eq!(a("container", "Dockerfile.prod"), Some(Analyser::Dockerfile));
-        assert_eq!(a("container", "docker-compose.override.yml"), Some(Analyser::Compose));
-        assert_eq!(a("container", "k8s/deploy.yaml"), Some(Analyser::Kubernetes));
+        assert_eq!(
+            a("container", "deploy/dockerfile"),
+            Some(Analyser::Dockerfile)
+        );
+        assert_eq!(
+            a("container", "Dockerfile.prod"),
+            Some(Analyser::Dockerfile)
+        );
+        assert_eq!(
+            a("container", "docker-compose.override.yml"),
+            Some(Analyser::Compose)
+        );
+        assert_eq!(
+            a("container", "k8s/deploy.yaml"),
+            Some(Analyser::Kubernetes)
+        );
         assert_eq!(a("container", "k8s/README.md"), None);
         assert_eq!(a("network", "k8s/ingress.yaml"), Some(Analyser::Kubernetes));
-        assert_eq!(a("network", "nginx/conf.d/default.conf"), Some(Analyser::Nginx));
+        assert_eq!(
+            a("network", "nginx/conf.d/default.conf"),
+            Some(Analyser::Nginx)
+        );
         assert_eq!(a("network", "nginx/Dockerfile"), None);
         assert_eq!(a("network", "deploy/nginx.conf"), Some(Analyser::Nginx));
         assert_eq!(a("api", "lib/api3/swagger.yaml"), Some(Analyser::OpenApi));
         assert_eq!(a("api", "src/swagger_doc.json"), Some(Analyser::OpenApi));
         assert_eq!(a("api", "proto/x.proto"), Some(Analyser::Proto));
         assert_eq!(a("api", "schema.graphql"), None);
-        assert_eq!(a("device-interface", "app/src/main/AndroidManifest.xml"), Some(Analyser::AndroidManifest));
+        assert_eq!(
+            a("device-interface", "app/src/main/AndroidManifest.xml"),
+            Some(Analyser::AndroidManifest)
+        );
         assert_eq!(a("device-interface", "prj.conf"), Some(Analyser::Kconfig));
         assert_eq!(
             a("dependencies", "Cargo.toml"),

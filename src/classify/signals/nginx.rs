@@ -11,7 +11,13 @@ use std::collections::HashMap;
 use super::signal;
 use crate::classify::Signal;
 
-const WATCHED: [&str; 5] = ["listen", "proxy_pass", "ssl_protocols", "ssl_ciphers", "add_header"];
+const WATCHED: [&str; 5] = [
+    "listen",
+    "proxy_pass",
+    "ssl_protocols",
+    "ssl_ciphers",
+    "add_header",
+];
 
 struct Directive {
     text: String,
@@ -33,7 +39,13 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
                     "listen" => "listen-added",
                     "proxy_pass" => "proxy-pass-added",
                     "ssl_protocols" | "ssl_ciphers" => "tls-settings-changed",
-                    _ if d.text.to_ascii_lowercase().contains("access-control-allow-origin") => "cors-header-added",
+                    _ if d
+                        .text
+                        .to_ascii_lowercase()
+                        .contains("access-control-allow-origin") =>
+                    {
+                        "cors-header-added"
+                    }
                     _ => continue,
                 };
                 out.push(signal(kind, format!("new {}", d.text), Some(d.line)));
@@ -85,7 +97,10 @@ fn directives(text: &str) -> Vec<Directive> {
                 if let Some(name) = words.first()
                     && WATCHED.contains(&name.as_str())
                 {
-                    out.push(Directive { text: words.join(" "), line: start_line });
+                    out.push(Directive {
+                        text: words.join(" "),
+                        line: start_line,
+                    });
                 }
                 words.clear();
             }
@@ -105,7 +120,8 @@ fn directives(text: &str) -> Vec<Directive> {
 mod tests {
     use super::*;
 
-    const BASE: &str = "server {\n  listen 80;\n  location / {\n    proxy_pass http://app:3000;\n  }\n}\n";
+    const BASE: &str =
+        "server {\n  listen 80;\n  location / {\n    proxy_pass http://app:3000;\n  }\n}\n";
 
     #[test]
     fn new_listen_proxy_pass_and_tls() {
@@ -118,16 +134,29 @@ mod tests {
             got,
             vec![
                 ("listen-added".into(), "new listen 443 ssl".into(), Some(3)),
-                ("tls-settings-changed".into(), "new ssl_protocols TLSv1 TLSv1.2".into(), Some(4)),
-                ("proxy-pass-added".into(), "new proxy_pass http://admin:9000".into(), Some(9)),
-                ("cors-header-added".into(), "new add_header Access-Control-Allow-Origin *".into(), Some(11)),
+                (
+                    "tls-settings-changed".into(),
+                    "new ssl_protocols TLSv1 TLSv1.2".into(),
+                    Some(4)
+                ),
+                (
+                    "proxy-pass-added".into(),
+                    "new proxy_pass http://admin:9000".into(),
+                    Some(9)
+                ),
+                (
+                    "cors-header-added".into(),
+                    "new add_header Access-Control-Allow-Origin *".into(),
+                    Some(11)
+                ),
             ]
         );
     }
 
     #[test]
     fn reindent_and_comments_are_quiet() {
-        let head = "# front proxy\nserver {\nlisten 80;\nlocation / { proxy_pass http://app:3000; }\n}\n";
+        let head =
+            "# front proxy\nserver {\nlisten 80;\nlocation / { proxy_pass http://app:3000; }\n}\n";
         assert!(signals(Some(BASE), head).is_empty());
     }
 }

@@ -7,7 +7,9 @@ use super::signal;
 use crate::classify::Signal;
 use crate::classify::tree::{Node, parse_json, parse_yaml};
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
     let parse = |t: &str| {
@@ -29,16 +31,35 @@ pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
     let base_root = base.as_ref().map(|b| has_security(b.get("security")));
 
     if base_root == Some(true) && !head_root {
-        let line = base.as_ref().and_then(|b| b.get("security")).map(|n| n.line);
-        out.push(signal("security-removed", "root security requirement removed", line));
+        let line = base
+            .as_ref()
+            .and_then(|b| b.get("security"))
+            .map(|n| n.line);
+        out.push(signal(
+            "security-removed",
+            "root security requirement removed",
+            line,
+        ));
     }
+    let head_schemes = schemes(&head);
+    // "(no security requirement)" only means something in a description that
+    // models security at all (GitHub's, for one, documents auth elsewhere).
+    let models_security =
+        head_root || !head_schemes.is_empty() || head_ops.iter().any(|o| o.security == Some(true));
     for op in &head_ops {
         let secured = op.secured(head_root);
-        match base_ops.iter().find(|b| b.method == op.method && b.path == op.path) {
+        match base_ops
+            .iter()
+            .find(|b| b.method == op.method && b.path == op.path)
+        {
             None => out.push(signal(
                 "operation-added",
-                if secured {
-                    format!("new operation {} {}", op.method.to_ascii_uppercase(), op.path)
+                if secured || !models_security {
+                    format!(
+                        "new operation {} {}",
+                        op.method.to_ascii_uppercase(),
+                        op.path
+                    )
                 } else {
                     format!(
                         "new operation {} {} (no security requirement)",
@@ -66,7 +87,6 @@ pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
         }
     }
 
-    let head_schemes = schemes(&head);
     let base_schemes = base.as_ref().map(schemes).unwrap_or_default();
     let base_names: BTreeSet<&str> = base_schemes.iter().map(|(n, _, _)| n.as_str()).collect();
     let head_names: BTreeSet<&str> = head_schemes.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -117,7 +137,9 @@ fn has_security(n: Option<&Node>) -> bool {
 
 fn operations(root: &Node) -> Vec<Operation> {
     let mut out = Vec::new();
-    let Some(paths) = root.get("paths") else { return out };
+    let Some(paths) = root.get("paths") else {
+        return out;
+    };
     for (path, item) in paths.entries() {
         for (method, op) in item.entries() {
             let m = method.to_ascii_lowercase();
@@ -144,7 +166,10 @@ fn schemes(root: &Node) -> Vec<(String, String, u32)> {
         m.entries()
             .iter()
             .map(|(name, s)| {
-                let kind = s.get("type").and_then(Node::scalar).unwrap_or_else(|| "?".into());
+                let kind = s
+                    .get("type")
+                    .and_then(Node::scalar)
+                    .unwrap_or_else(|| "?".into());
                 (name.clone(), kind, s.line)
             })
             .collect()
@@ -157,7 +182,9 @@ mod tests {
     use super::*;
 
     fn kinds(s: &[Signal]) -> Vec<(&str, &str, Option<u32>)> {
-        s.iter().map(|s| (s.kind.as_str(), s.message.as_str(), s.line)).collect()
+        s.iter()
+            .map(|s| (s.kind.as_str(), s.message.as_str(), s.line))
+            .collect()
     }
 
     const BASE: &str = "openapi: 3.0.3
@@ -185,9 +212,21 @@ components:
         assert_eq!(
             kinds(&signals("openapi.yaml", Some(BASE), &head)),
             vec![
-                ("operation-added", "new operation POST /patients/{id}", Some(10)),
-                ("operation-added", "new operation DELETE /patients/{id} (no security requirement)", Some(12)),
-                ("security-scheme-added", "new security scheme apiKey (apiKey)", Some(22)),
+                (
+                    "operation-added",
+                    "new operation POST /patients/{id}",
+                    Some(10)
+                ),
+                (
+                    "operation-added",
+                    "new operation DELETE /patients/{id} (no security requirement)",
+                    Some(12)
+                ),
+                (
+                    "security-scheme-added",
+                    "new security scheme apiKey (apiKey)",
+                    Some(22)
+                ),
             ]
         );
     }
@@ -197,12 +236,23 @@ components:
         let head = BASE.replace("security:\n  - bearer: []\n", "");
         assert_eq!(
             kinds(&signals("openapi.yaml", Some(BASE), &head)),
-            vec![("security-removed", "root security requirement removed", Some(3))]
+            vec![(
+                "security-removed",
+                "root security requirement removed",
+                Some(3)
+            )]
         );
-        let head = BASE.replace("    get:\n      responses", "    get:\n      security: []\n      responses");
+        let head = BASE.replace(
+            "    get:\n      responses",
+            "    get:\n      security: []\n      responses",
+        );
         assert_eq!(
             kinds(&signals("openapi.yaml", Some(BASE), &head)),
-            vec![("security-removed", "GET /patients no longer requires authentication", Some(7))]
+            vec![(
+                "security-removed",
+                "GET /patients no longer requires authentication",
+                Some(7)
+            )]
         );
     }
 
@@ -213,8 +263,12 @@ components:
         assert_eq!(
             kinds(&signals("swagger.json", Some(base), head)),
             vec![
-                ("operation-added", "new operation PUT /b (no security requirement)", Some(1)),
-                ("security-scheme-removed", "security scheme k (apiKey) removed", Some(1)),
+                ("operation-added", "new operation PUT /b", Some(1)),
+                (
+                    "security-scheme-removed",
+                    "security scheme k (apiKey) removed",
+                    Some(1)
+                ),
             ]
         );
         assert!(signals("swagger.json", Some(base), base).is_empty());

@@ -33,7 +33,11 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
             if d.is_rpc {
                 signal("rpc-added", format!("new rpc {}", d.name), Some(d.line))
             } else {
-                signal("service-added", format!("new service {}", d.name), Some(d.line))
+                signal(
+                    "service-added",
+                    format!("new service {}", d.name),
+                    Some(d.line),
+                )
             }
         })
         .collect()
@@ -80,7 +84,9 @@ fn tokens(text: &str) -> Vec<(Tok<'_>, u32)> {
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.')) {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.'))
+                {
                     i += 1;
                 }
                 out.push((Tok::Word(&text[start..i]), line));
@@ -122,7 +128,11 @@ fn declarations(text: &str) -> Vec<Decl> {
                 if let Some((Tok::Word(name), _)) = toks.get(i + 1)
                     && matches!(toks.get(i + 2), Some((Tok::Punct('{'), _)))
                 {
-                    out.push(Decl { name: name.to_string(), is_rpc: false, line: *line });
+                    out.push(Decl {
+                        name: name.to_string(),
+                        is_rpc: false,
+                        line: *line,
+                    });
                     service = Some((name.to_string(), depth + 1));
                 }
             }
@@ -131,7 +141,11 @@ fn declarations(text: &str) -> Vec<Decl> {
                     && depth == *d
                     && let Some((Tok::Word(name), _)) = toks.get(i + 1)
                 {
-                    out.push(Decl { name: format!("{svc}.{name}"), is_rpc: true, line: *line });
+                    out.push(Decl {
+                        name: format!("{svc}.{name}"),
+                        is_rpc: true,
+                        line: *line,
+                    });
                 }
             }
             _ => {}
@@ -153,7 +167,10 @@ mod tests {
             "  rpc Get (GetRequest) returns (Patient);\n  rpc Delete(DeleteRequest) returns (Empty) { option (google.api.http) = { delete: \"/v1/{id}\" }; }\n}\nservice Admin { rpc Wipe(E) returns (E); }",
         );
         let s = signals(Some(BASE), &head);
-        let got: Vec<_> = s.iter().map(|s| (s.kind.as_str(), s.message.as_str(), s.line)).collect();
+        let got: Vec<_> = s
+            .iter()
+            .map(|s| (s.kind.as_str(), s.message.as_str(), s.line))
+            .collect();
         assert_eq!(
             got,
             vec![

@@ -23,7 +23,9 @@ struct Entry {
 }
 
 pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
-    let Some(head) = entries(path, head) else { return Vec::new() };
+    let Some(head) = entries(path, head) else {
+        return Vec::new();
+    };
     let base: BTreeSet<(&'static str, String, String)> = base
         .and_then(|b| entries(path, b))
         .unwrap_or_default()
@@ -41,7 +43,11 @@ pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
                 "allowed-hosts-any" => "any host allowed",
                 _ => "management endpoints exposed",
             };
-            signal(kind, format!("{what}: {} = {}", e.key, e.value), Some(e.line))
+            signal(
+                kind,
+                format!("{what}: {} = {}", e.key, e.value),
+                Some(e.line),
+            )
         })
         .collect()
 }
@@ -62,9 +68,7 @@ fn findings(e: &Entry) -> Vec<(&'static str, &Entry)> {
     if (last == "DEBUG" || last.ends_with("_DEBUG")) && truthy {
         out.push(("debug-enabled", e));
     }
-    if matches!(last.as_str(), "ALLOWED_HOSTS" | "ALLOWEDHOSTS")
-        && v.contains('*')
-    {
+    if matches!(last.as_str(), "ALLOWED_HOSTS" | "ALLOWEDHOSTS") && v.contains('*') {
         out.push(("allowed-hosts-any", e));
     }
     if e.key.to_ascii_lowercase().ends_with("exposure.include") && v.contains('*') {
@@ -129,7 +133,11 @@ fn flatten(n: &Node, prefix: &str, sep: char, out: &mut Vec<Entry>) {
         }
         _ => {
             if let Some(value) = n.scalar() {
-                out.push(Entry { key: prefix.to_string(), value, line: n.line });
+                out.push(Entry {
+                    key: prefix.to_string(),
+                    value,
+                    line: n.line,
+                });
             }
         }
     }
@@ -140,7 +148,9 @@ mod tests {
     use super::*;
 
     fn msgs(s: Vec<Signal>) -> Vec<(String, Option<u32>)> {
-        s.into_iter().map(|s| (format!("{}: {}", s.kind, s.message), s.line)).collect()
+        s.into_iter()
+            .map(|s| (format!("{}: {}", s.kind, s.message), s.line))
+            .collect()
     }
 
     #[test]
@@ -164,24 +174,49 @@ mod tests {
             ]
         );
         assert_eq!(
-            msgs(signals("application-prod.properties", Some("debug=false\n"), "debug=true\n")),
-            vec![("debug-enabled: debug enabled: debug = true".to_string(), Some(1))]
+            msgs(signals(
+                "application-prod.properties",
+                Some("debug=false\n"),
+                "debug=true\n"
+            )),
+            vec![(
+                "debug-enabled: debug enabled: debug = true".to_string(),
+                Some(1)
+            )]
         );
         let base = "DEBUG = False\nALLOWED_HOSTS = ['example.org']\n";
         let head = "DEBUG = True\nALLOWED_HOSTS = ['*']\ndef f():\n    DEBUG = True\n";
         assert_eq!(
             msgs(signals("app/settings.py", Some(base), head)),
             vec![
-                ("debug-enabled: debug enabled: DEBUG = True".to_string(), Some(1)),
-                ("allowed-hosts-any: any host allowed: ALLOWED_HOSTS = ['*']".to_string(), Some(2)),
+                (
+                    "debug-enabled: debug enabled: DEBUG = True".to_string(),
+                    Some(1)
+                ),
+                (
+                    "allowed-hosts-any: any host allowed: ALLOWED_HOSTS = ['*']".to_string(),
+                    Some(2)
+                ),
             ]
         );
         assert_eq!(
-            msgs(signals(".env.example", Some("PORT=1\n"), "PORT=1\nexport FLASK_DEBUG=1\n")),
-            vec![("debug-enabled: debug enabled: FLASK_DEBUG = 1".to_string(), Some(2))]
+            msgs(signals(
+                ".env.example",
+                Some("PORT=1\n"),
+                "PORT=1\nexport FLASK_DEBUG=1\n"
+            )),
+            vec![(
+                "debug-enabled: debug enabled: FLASK_DEBUG = 1".to_string(),
+                Some(2)
+            )]
         );
         assert_eq!(
-            msgs(signals("Procfile", Some("web: node server.js\n"), "web: gunicorn app:app --bind 0.0.0.0:$PORT\n")).len(),
+            msgs(signals(
+                "Procfile",
+                Some("web: node server.js\n"),
+                "web: gunicorn app:app --bind 0.0.0.0:$PORT\n"
+            ))
+            .len(),
             1
         );
     }

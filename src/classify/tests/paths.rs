@@ -4,7 +4,11 @@ use super::classifier;
 
 #[track_caller]
 fn cats(path: &str) -> Vec<String> {
-    classifier().categories_for(path).into_iter().map(str::to_string).collect()
+    classifier()
+        .categories_for(path)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -42,6 +46,16 @@ fn watched_paths_by_category() {
         ("src/Auth/TokenService.cs", &["auth-crypto"]),
         ("lib/authorization/index.js", &["auth-crypto"]),
         ("src/operations/security/scopesManager.js", &["auth-crypto"]),
+        ("lib/api3/security.js", &["auth-crypto"]),
+        ("src/strategies/authService.js", &["auth-crypto"]),
+        ("src/strategies/jwt.bearer.strategy.js", &["auth-crypto"]),
+        (
+            "src/main/java/com/acme/config/WebSecurityConfig.java",
+            &["auth-crypto"],
+        ),
+        ("app/authorization.py", &["auth-crypto"]),
+        ("pkg/authn.go", &["auth-crypto"]),
+        ("keycloak-config/realm-import.json", &["auth-crypto"]),
         ("Cargo.toml", &["dependencies"]),
         ("web/package.json", &["dependencies"]),
         ("requirements-dev.txt", &["dependencies"]),
@@ -51,13 +65,18 @@ fn watched_paths_by_category() {
         (".github/workflows/release.yml", &["update-path"]),
         ("Jenkinsfile", &["update-path"]),
         ("scripts/sign-firmware.sh", &["update-path"]),
+        ("tools/imgtool-sign.sh", &["update-path"]),
+        ("release/codesign.sh", &["update-path"]),
         ("appsettings.Production.json", &["runtime-config"]),
         ("src/main/resources/application.yml", &["runtime-config"]),
         ("mysite/settings.py", &["runtime-config"]),
         ("Procfile", &["runtime-config"]),
         ("threat-model.yaml", &["threat-model"]),
         ("THREAT_MODEL.md", &["threat-model"]),
-        ("security/gateway.otm.yaml", &["auth-crypto", "threat-model"]),
+        (
+            "security/gateway.otm.yaml",
+            &["auth-crypto", "threat-model"],
+        ),
         ("docs/architecture/overview.md", &["architecture-model"]),
         ("docs/c4/workspace.dsl", &["architecture-model"]),
         (".github/secarch.yml", &["policy"]),
@@ -96,14 +115,28 @@ fn unwatched_paths() {
         "templates/email.html",
         "assets/logo.png",
         "docs/security/security-architecture.md",
+        "src/authors.js",
+        "lib/author.ts",
+        "src/auth/login.spec.ts",
+        "pkg/auth/token_test.go",
+        "app/security/test_headers.py",
+        "web/src/auth/__tests__/guard.js",
+        "src/Api.Tests/Auth/TokenTests.cs",
+        "docs/design.yml",
+        ".github/assign-reviewers.yml",
+        "k8s/README.md",
+        "src/graphql/queries/patients.graphql",
     ] {
-        assert!(!c.is_watched(path), "{path} should not be watched: {:?}", c.categories_for(path));
+        assert!(
+            !c.is_watched(path),
+            "{path} should not be watched: {:?}",
+            c.categories_for(path)
+        );
     }
 }
 
 #[test]
 fn excluded_folders_never_trigger() {
-    let c = classifier();
     for path in [
         "tests/Dockerfile",
         "test/k8s/deploy.yaml",
@@ -122,7 +155,15 @@ fn excluded_folders_never_trigger() {
 
 #[test]
 fn top_level_and_case_insensitive_basenames() {
-    for path in ["Dockerfile", "dockerfile", "DockerFile", "a/b/c/DOCKERFILE", "Jenkinsfile", "ci/jenkinsfile", "chart/chart.yaml"] {
+    for path in [
+        "Dockerfile",
+        "dockerfile",
+        "DockerFile",
+        "a/b/c/DOCKERFILE",
+        "Jenkinsfile",
+        "ci/jenkinsfile",
+        "chart/chart.yaml",
+    ] {
         assert!(!cats(path).is_empty(), "{path}");
     }
     assert!(cats("Dockerfile/README.md").is_empty());
@@ -134,12 +175,20 @@ fn explicit_document_and_discovered_names_are_exempt() {
     use crate::classify::Classifier;
     use crate::policy::Policy;
     let mut policy = Policy::embedded_default();
-    policy.categories.entry("container".into()).or_default().globs.push("deploy/**".into());
+    policy
+        .categories
+        .entry("container".into())
+        .or_default()
+        .globs
+        .push("deploy/**".into());
     let c = Classifier::new(&policy, Some("deploy/SECURITY.md")).expect("compiles");
     assert!(c.categories_for("deploy/SECURITY.md").is_empty());
     assert_eq!(c.categories_for("deploy/run.sh"), ["container"]);
     // No document known: every candidate name is exempt (creating one is the remedy).
     let c = Classifier::new(&Policy::embedded_default(), None).expect("compiles");
     assert!(c.categories_for("security-architecture.md").is_empty());
-    assert!(c.categories_for("docs/security/security-design.md").is_empty());
+    assert!(
+        c.categories_for("docs/security/security-design.md")
+            .is_empty()
+    );
 }

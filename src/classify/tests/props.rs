@@ -11,18 +11,63 @@ use crate::git::ChangeKind;
 use crate::policy::{Category, Policy};
 
 const SEGMENTS: &[&str] = &[
-    "src", "k8s", "auth", "docs", "nginx", "deploy", "fhir", "charts", "templates", "security",
-    "lib", "api", "Auth", "helm", "infra", "app", "ota", "proto", "config",
+    "src",
+    "k8s",
+    "auth",
+    "docs",
+    "nginx",
+    "deploy",
+    "fhir",
+    "charts",
+    "templates",
+    "security",
+    "lib",
+    "api",
+    "Auth",
+    "helm",
+    "infra",
+    "app",
+    "ota",
+    "proto",
+    "config",
 ];
 const EXCLUDED: &[&str] = &[
-    "test", "tests", "testdata", "fixtures", "examples", "vendor", "node_modules", "third_party",
-    "Tests", "TESTDATA", "Node_Modules",
+    "test",
+    "tests",
+    "testdata",
+    "fixtures",
+    "examples",
+    "vendor",
+    "node_modules",
+    "third_party",
+    "Tests",
+    "TESTDATA",
+    "Node_Modules",
 ];
 const NAMES: &[&str] = &[
-    "Dockerfile", "dockerfile", "main.tf", "swagger.yaml", "openapi.json", "Cargo.toml",
-    "package.json", "README.md", "x.proto", "values.yaml", "nginx.conf", "prj.conf",
-    "settings.py", "index.js", "AndroidManifest.xml", "docker-compose.yml", "requirements.txt",
-    "threat-model.yaml", "deploy.yaml", "appsettings.json", "go.mod", "pom.xml", "Gemfile",
+    "Dockerfile",
+    "dockerfile",
+    "main.tf",
+    "swagger.yaml",
+    "openapi.json",
+    "Cargo.toml",
+    "package.json",
+    "README.md",
+    "x.proto",
+    "values.yaml",
+    "nginx.conf",
+    "prj.conf",
+    "settings.py",
+    "index.js",
+    "AndroidManifest.xml",
+    "docker-compose.yml",
+    "requirements.txt",
+    "threat-model.yaml",
+    "deploy.yaml",
+    "appsettings.json",
+    "go.mod",
+    "pom.xml",
+    "Gemfile",
 ];
 const CONTENTS: &[&str] = &[
     "",
@@ -39,7 +84,10 @@ const CONTENTS: &[&str] = &[
 ];
 
 fn path() -> impl Strategy<Value = String> {
-    (prop::collection::vec(prop::sample::select(SEGMENTS), 0..4), prop::sample::select(NAMES))
+    (
+        prop::collection::vec(prop::sample::select(SEGMENTS), 0..4),
+        prop::sample::select(NAMES),
+    )
         .prop_map(|(dirs, name)| {
             let mut p: Vec<&str> = dirs;
             p.push(name);
@@ -48,7 +96,10 @@ fn path() -> impl Strategy<Value = String> {
 }
 
 fn content() -> impl Strategy<Value = String> {
-    prop_oneof![prop::sample::select(CONTENTS).prop_map(str::to_string), ".{0,80}"]
+    prop_oneof![
+        prop::sample::select(CONTENTS).prop_map(str::to_string),
+        ".{0,80}"
+    ]
 }
 
 /// A glob from the shapes people write, some matching everything.
@@ -95,7 +146,7 @@ proptest! {
         let c = super::classifier();
         let mut fx = Fx::default();
         fx.rename(&from, &to, &a, &b);
-        let ts = fx.classify(&c);
+        let ts = fx.classify(c);
         let got: BTreeSet<&str> = ts.iter().map(|t| t.category.as_str()).collect();
         // `dependencies` is content-gated (only additions of watchlisted dependencies).
         let want: BTreeSet<&str> = c.categories_for(&from).into_iter()
@@ -125,9 +176,9 @@ proptest! {
                 _ => fx.rename(&format!("old{i}/{p}"), p, a, b),
             };
         }
-        let first = fx.classify(&c);
+        let first = fx.classify(c);
         // Deterministic: the same input twice gives the same output.
-        prop_assert_eq!(&first, &fx.classify(&c));
+        prop_assert_eq!(&first, &fx.classify(c));
         // Order-independent: a permutation of the changes gives the same output.
         let mut shuffled = fx.set();
         let n = shuffled.changes.len();

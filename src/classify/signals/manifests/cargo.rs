@@ -27,10 +27,7 @@ pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
 fn table(t: Option<&Node>, section: &str, out: &mut Vec<Dep>) {
     for (key, spec) in t.map(Node::entries).unwrap_or_default() {
         // `web = { package = "axum", ... }` depends on axum.
-        let name = spec
-            .get("package")
-            .and_then(Node::as_str)
-            .unwrap_or(key);
+        let name = spec.get("package").and_then(Node::as_str).unwrap_or(key);
         out.push(Dep {
             name: name.to_string(),
             section: section.to_string(),

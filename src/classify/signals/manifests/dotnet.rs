@@ -32,15 +32,16 @@ pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
         };
         let tag = e.local_name();
         match tag.as_ref() {
-            b"Project" => {
-                // The web SDK references ASP.NET Core implicitly.
-                if attr(e, "Sdk").is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.NET.Sdk.Web")) {
-                    out.push(Dep {
-                        name: "Microsoft.AspNetCore.App".to_string(),
-                        section: "Sdk=\"Microsoft.NET.Sdk.Web\"".to_string(),
-                        line,
-                    });
-                }
+            // The web SDK references ASP.NET Core implicitly.
+            b"Project"
+                if attr(e, "Sdk")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Microsoft.NET.Sdk.Web")) =>
+            {
+                out.push(Dep {
+                    name: "Microsoft.AspNetCore.App".to_string(),
+                    section: "Sdk=\"Microsoft.NET.Sdk.Web\"".to_string(),
+                    line,
+                });
             }
             b"PackageReference" | b"FrameworkReference" => {
                 // `Update=` changes an existing reference; only `Include=` adds one.
@@ -76,7 +77,11 @@ mod tests {
     #[test]
     fn package_and_framework_references_and_web_sdk() {
         let text = "<Project Sdk=\"Microsoft.NET.Sdk.Web\">\n  <ItemGroup>\n    <PackageReference Include=\"Hl7.Fhir.R4\" Version=\"5.0.0\" />\n    <PackageReference Update=\"MQTTnet\" Version=\"4\" />\n    <FrameworkReference Include=\"Microsoft.AspNetCore.App\" />\n  </ItemGroup>\n</Project>\n";
-        let deps: Vec<_> = parse(text).expect("parses").into_iter().map(|d| (d.name, d.line)).collect();
+        let deps: Vec<_> = parse(text)
+            .expect("parses")
+            .into_iter()
+            .map(|d| (d.name, d.line))
+            .collect();
         assert_eq!(
             deps,
             vec![

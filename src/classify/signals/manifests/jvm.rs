@@ -154,9 +154,16 @@ fn tokens(text: &str) -> Vec<(Tok, u32)> {
 /// test, annotation-processor or kapt/ksp configurations.
 fn ships(config: &str) -> bool {
     let lower = config.to_ascii_lowercase();
-    let shipping = ["implementation", "api", "compile", "runtimeonly", "compileonly", "runtime"]
-        .iter()
-        .any(|s| lower.ends_with(s));
+    let shipping = [
+        "implementation",
+        "api",
+        "compile",
+        "runtimeonly",
+        "compileonly",
+        "runtime",
+    ]
+    .iter()
+    .any(|s| lower.ends_with(s));
     shipping && !lower.contains("test") && !lower.contains("annotationprocessor")
 }
 
@@ -185,7 +192,11 @@ pub fn parse_gradle(text: &str) -> Vec<Dep> {
                     && !g.is_empty()
                     && !a.is_empty()
                 {
-                    out.push(Dep { name: format!("{g}:{a}"), section: config.clone(), line: Some(*l) });
+                    out.push(Dep {
+                        name: format!("{g}:{a}"),
+                        section: config.clone(),
+                        line: Some(*l),
+                    });
                 }
             }
             // Map notation: implementation group: 'io.netty', name: 'netty-all' (or `=` in Kotlin).
@@ -193,14 +204,20 @@ pub fn parse_gradle(text: &str) -> Vec<Dep> {
                 let window = &toks[i..toks.len().min(i + 16)];
                 let arg = |key: &str| {
                     window.windows(3).find_map(|w| match w {
-                        [(Tok::Ident(k), _), (Tok::Punct(':' | '='), _), (Tok::Str(v), _)] if k == key => {
-                            Some(v.clone())
-                        }
+                        [
+                            (Tok::Ident(k), _),
+                            (Tok::Punct(':' | '='), _),
+                            (Tok::Str(v), _),
+                        ] if k == key => Some(v.clone()),
                         _ => None,
                     })
                 };
                 if let (Some(g), Some(a)) = (arg("group"), arg("name")) {
-                    out.push(Dep { name: format!("{g}:{a}"), section: config.clone(), line: Some(*line) });
+                    out.push(Dep {
+                        name: format!("{g}:{a}"),
+                        section: config.clone(),
+                        line: Some(*line),
+                    });
                 }
             }
             _ => {}
@@ -230,8 +247,19 @@ mod tests {
     <dependency><groupId>io.grpc</groupId><artifactId>x</artifactId></dependency>
   </dependencies></plugin></plugins></build>
 </project>"#;
-        let deps: Vec<_> = parse_pom(pom).expect("parses").into_iter().map(|d| (d.name, d.section, d.line)).collect();
-        assert_eq!(deps, vec![("ca.uhn.hapi.fhir:hapi-fhir-server".into(), "dependencies".into(), Some(6))]);
+        let deps: Vec<_> = parse_pom(pom)
+            .expect("parses")
+            .into_iter()
+            .map(|d| (d.name, d.section, d.line))
+            .collect();
+        assert_eq!(
+            deps,
+            vec![(
+                "ca.uhn.hapi.fhir:hapi-fhir-server".into(),
+                "dependencies".into(),
+                Some(6)
+            )]
+        );
         assert!(parse_pom("<project><dependencies></project>").is_err());
     }
 
@@ -249,11 +277,17 @@ dependencies {
     implementation libs.okhttp
 }
 "#;
-        let deps: Vec<_> = parse_gradle(gradle).into_iter().map(|d| (d.name, d.line)).collect();
+        let deps: Vec<_> = parse_gradle(gradle)
+            .into_iter()
+            .map(|d| (d.name, d.line))
+            .collect();
         assert_eq!(
             deps,
             vec![
-                ("org.springframework.boot:spring-boot-starter-web".to_string(), Some(5)),
+                (
+                    "org.springframework.boot:spring-boot-starter-web".to_string(),
+                    Some(5)
+                ),
                 ("io.grpc:grpc-netty".to_string(), Some(7)),
                 ("com.fazecast:jSerialComm".to_string(), Some(9)),
             ]

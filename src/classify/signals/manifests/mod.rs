@@ -85,7 +85,9 @@ impl Manifest {
             "build.gradle" | "build.gradle.kts" => Manifest::Gradle,
             "gemfile" => Manifest::Gemfile,
             b if b.ends_with(".csproj") => Manifest::Csproj,
-            b if b.ends_with(".txt") && (b.starts_with("requirements") || parent == "requirements") => {
+            b if b.ends_with(".txt")
+                && (b.starts_with("requirements") || parent == "requirements") =>
+            {
                 Manifest::Requirements
             }
             _ => return None,
@@ -282,7 +284,9 @@ fn unparsable(
         if let Some(entry) = hit {
             return Outcome::Trigger(vec![signal(
                 "unparsable",
-                format!("manifest does not parse (before or after this change); a new line names watchlisted dependency {entry}"),
+                format!(
+                    "manifest does not parse (before or after this change); a new line names watchlisted dependency {entry}"
+                ),
                 Some(line),
             )]);
         }
@@ -294,7 +298,9 @@ fn unparsable(
 pub fn unreadable(reason: &str) -> Outcome {
     Outcome::Trigger(vec![signal(
         "unparsable",
-        format!("manifest not analysed ({reason}); it may add a watchlisted dependency — review it by hand"),
+        format!(
+            "manifest not analysed ({reason}); it may add a watchlisted dependency — review it by hand"
+        ),
         None,
     )])
 }

@@ -10,7 +10,11 @@ pub fn parse_pyproject(text: &str) -> Result<Vec<Dep>, String> {
     let mut pep508 = |n: &Node, section: &str| {
         for item in n.items() {
             if let Some(name) = item.as_str().and_then(pep508_name) {
-                out.push(Dep { name, section: section.to_string(), line: item.line() });
+                out.push(Dep {
+                    name,
+                    section: section.to_string(),
+                    line: item.line(),
+                });
             }
         }
     };
@@ -112,16 +116,28 @@ mod tests {
 
     #[test]
     fn pep508_names() {
-        assert_eq!(pep508_name("Flask[async]>=2; python_version>'3.8'"), Some("Flask".into()));
-        assert_eq!(pep508_name("fhir.resources==7"), Some("fhir.resources".into()));
-        assert_eq!(pep508_name("requests @ https://x/y.whl"), Some("requests".into()));
+        assert_eq!(
+            pep508_name("Flask[async]>=2; python_version>'3.8'"),
+            Some("Flask".into())
+        );
+        assert_eq!(
+            pep508_name("fhir.resources==7"),
+            Some("fhir.resources".into())
+        );
+        assert_eq!(
+            pep508_name("requests @ https://x/y.whl"),
+            Some("requests".into())
+        );
         assert_eq!(pep508_name(">=2"), None);
     }
 
     #[test]
     fn requirements_lines() {
         let text = "# pinned\n-r base.txt\n--hash=sha256:abc\nFlask==2.0 \\\n    --hash=sha256:def\npaho_mqtt>=1.6  # broker\n-e git+https://github.com/x/bleak.git#egg=bleak\nhttps://example.org/pkg.whl\n";
-        let names: Vec<_> = parse_requirements(text).into_iter().map(|d| (d.name, d.line)).collect();
+        let names: Vec<_> = parse_requirements(text)
+            .into_iter()
+            .map(|d| (d.name, d.line))
+            .collect();
         assert_eq!(
             names,
             vec![

@@ -18,7 +18,9 @@ pub fn parse(text: &str) -> Vec<Dep> {
             blocks.pop();
             continue;
         }
-        let opens = line.ends_with(" do") || line.contains(" do |") || matches!(first, "if" | "unless" | "case");
+        let opens = line.ends_with(" do")
+            || line.contains(" do |")
+            || matches!(first, "if" | "unless" | "case");
         if opens {
             blocks.push(first == "group" && dev_only(line));
             continue;
@@ -32,7 +34,10 @@ pub fn parse(text: &str) -> Vec<Dep> {
                 continue;
             }
         }
-        let rest = line.trim_start_matches("gem").trim_start_matches('(').trim();
+        let rest = line
+            .trim_start_matches("gem")
+            .trim_start_matches('(')
+            .trim();
         let quote = rest.chars().next();
         if let Some(q @ ('\'' | '"')) = quote
             && let Some(name) = rest[1..].split(q).next()

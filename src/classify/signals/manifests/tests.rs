@@ -21,10 +21,17 @@ const CARGO: &str = "[package]\nname = \"pump\"\n\n[dependencies]\nserde = \"1.0
 
 #[test]
 fn cargo_adding_axum_triggers_with_name_and_line() {
-    let head = CARGO.replace("serde = \"1.0.200\"\n", "serde = \"1.0.200\"\naxum = { version = \"0.8\", features = [\"ws\"] }\n");
+    let head = CARGO.replace(
+        "serde = \"1.0.200\"\n",
+        "serde = \"1.0.200\"\naxum = { version = \"0.8\", features = [\"ws\"] }\n",
+    );
     assert_eq!(
         messages(run(Manifest::Cargo, Some(CARGO), &head)),
-        vec![("dependency-added".into(), "new dependency axum (cargo, [dependencies])".into(), Some(6))]
+        vec![(
+            "dependency-added".into(),
+            "new dependency axum (cargo, [dependencies])".into(),
+            Some(6)
+        )]
     );
 }
 
@@ -32,7 +39,10 @@ fn cargo_adding_axum_triggers_with_name_and_line() {
 fn cargo_bump_reorder_dev_and_unwatched_are_quiet() {
     let bump = CARGO.replace("1.0.200", "1.0.228");
     assert_eq!(run(Manifest::Cargo, Some(CARGO), &bump), Outcome::Quiet);
-    let dev = CARGO.replace("proptest = \"1\"", "proptest = \"1\"\nreqwest = \"0.12\"\naxum = \"0.8\"");
+    let dev = CARGO.replace(
+        "proptest = \"1\"",
+        "proptest = \"1\"\nreqwest = \"0.12\"\naxum = \"0.8\"",
+    );
     assert_eq!(run(Manifest::Cargo, Some(CARGO), &dev), Outcome::Quiet);
     let build = format!("{CARGO}\n[build-dependencies]\nreqwest = \"0.12\"\n");
     assert_eq!(run(Manifest::Cargo, Some(CARGO), &build), Outcome::Quiet);
@@ -40,7 +50,10 @@ fn cargo_bump_reorder_dev_and_unwatched_are_quiet() {
     assert_eq!(run(Manifest::Cargo, Some(CARGO), &other), Outcome::Quiet);
     // Already present at base (version bump of a watchlisted crate).
     let with = CARGO.replace("serde = \"1.0.200\"", "hyper = \"1.0\"");
-    assert_eq!(run(Manifest::Cargo, Some(&with), &with.replace("1.0", "1.5")), Outcome::Quiet);
+    assert_eq!(
+        run(Manifest::Cargo, Some(&with), &with.replace("1.0", "1.5")),
+        Outcome::Quiet
+    );
 }
 
 #[test]
@@ -62,20 +75,42 @@ const PKG: &str = "{\n  \"name\": \"app\",\n  \"dependencies\": {\n    \"lodash\
 
 #[test]
 fn npm_express_triggers_lodash_and_dev_ws_do_not() {
-    let express = PKG.replace("\"lodash\": \"^4.17.0\"", "\"lodash\": \"^4.17.0\",\n    \"express\": \"^4.19.2\"");
+    let express = PKG.replace(
+        "\"lodash\": \"^4.17.0\"",
+        "\"lodash\": \"^4.17.0\",\n    \"express\": \"^4.19.2\"",
+    );
     assert_eq!(
         messages(run(Manifest::Npm, Some(PKG), &express)),
-        vec![("dependency-added".into(), "new dependency express (npm, dependencies)".into(), Some(5))]
+        vec![(
+            "dependency-added".into(),
+            "new dependency express (npm, dependencies)".into(),
+            Some(5)
+        )]
     );
-    let lodash = PKG.replace("\"lodash\": \"^4.17.0\"", "\"lodash\": \"^4.17.0\",\n    \"left-pad\": \"1\"");
+    let lodash = PKG.replace(
+        "\"lodash\": \"^4.17.0\"",
+        "\"lodash\": \"^4.17.0\",\n    \"left-pad\": \"1\"",
+    );
     assert_eq!(run(Manifest::Npm, Some(PKG), &lodash), Outcome::Quiet);
-    let ws = PKG.replace("\"jest\": \"^29\"", "\"jest\": \"^29\",\n    \"ws\": \"^8\"");
+    let ws = PKG.replace(
+        "\"jest\": \"^29\"",
+        "\"jest\": \"^29\",\n    \"ws\": \"^8\"",
+    );
     assert_eq!(run(Manifest::Npm, Some(PKG), &ws), Outcome::Quiet);
     // Moving ws from dev to shipped dependencies ships it: trigger.
-    let moved = PKG.replace("\"lodash\": \"^4.17.0\"", "\"lodash\": \"^4.17.0\",\n    \"ws\": \"^8\"");
+    let moved = PKG.replace(
+        "\"lodash\": \"^4.17.0\"",
+        "\"lodash\": \"^4.17.0\",\n    \"ws\": \"^8\"",
+    );
     assert_eq!(messages(run(Manifest::Npm, Some(&ws), &moved)).len(), 1);
-    let peer = PKG.replace("\"devDependencies\"", "\"peerDependencies\": {\"@grpc/grpc-js\": \"1\"},\n  \"devDependencies\"");
-    assert_eq!(messages(run(Manifest::Npm, Some(PKG), &peer))[0].1, "new dependency @grpc/grpc-js (npm, peerDependencies)");
+    let peer = PKG.replace(
+        "\"devDependencies\"",
+        "\"peerDependencies\": {\"@grpc/grpc-js\": \"1\"},\n  \"devDependencies\"",
+    );
+    assert_eq!(
+        messages(run(Manifest::Npm, Some(PKG), &peer))[0].1,
+        "new dependency @grpc/grpc-js (npm, peerDependencies)"
+    );
 }
 
 #[test]
@@ -84,12 +119,30 @@ fn requirements_flask_triggers_with_normalised_name() {
     let head = "requests==2.32.0\nFlask==2.0\n";
     assert_eq!(
         messages(run(Manifest::Requirements, Some(base), head)),
-        vec![("dependency-added".into(), "new dependency Flask (pypi, requirements)".into(), Some(2))]
+        vec![(
+            "dependency-added".into(),
+            "new dependency Flask (pypi, requirements)".into(),
+            Some(2)
+        )]
     );
-    assert_eq!(run(Manifest::Requirements, Some(head), "flask>=2.0\nRequests==2.32.0\n"), Outcome::Quiet);
-    let got = messages(run(Manifest::Requirements, Some(base), "requests\nFhir_Resources==7\nPaho.MQTT\n"));
+    assert_eq!(
+        run(
+            Manifest::Requirements,
+            Some(head),
+            "flask>=2.0\nRequests==2.32.0\n"
+        ),
+        Outcome::Quiet
+    );
+    let got = messages(run(
+        Manifest::Requirements,
+        Some(base),
+        "requests\nFhir_Resources==7\nPaho.MQTT\n",
+    ));
     assert_eq!(got.len(), 2);
-    assert!(got[0].1.contains("watchlist entry fhir.resources"), "{got:?}");
+    assert!(
+        got[0].1.contains("watchlist entry fhir.resources"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -101,9 +154,18 @@ fn pyproject_pep621_extras_and_poetry() {
     assert_eq!(
         got,
         vec![
-            ("new dependency FastAPI (pypi, project.dependencies)".to_string(), Some(5)),
-            ("new dependency bleak (pypi, project.optional-dependencies.ble)".to_string(), Some(8)),
-            ("new dependency pynetdicom (pypi, tool.poetry.dependencies)".to_string(), Some(11)),
+            (
+                "new dependency FastAPI (pypi, project.dependencies)".to_string(),
+                Some(5)
+            ),
+            (
+                "new dependency bleak (pypi, project.optional-dependencies.ble)".to_string(),
+                Some(8)
+            ),
+            (
+                "new dependency pynetdicom (pypi, tool.poetry.dependencies)".to_string(),
+                Some(11)
+            ),
         ]
     );
 }
@@ -118,7 +180,11 @@ fn go_maven_gradle_nuget_gems() {
     let pom = "<project><dependencies><dependency><groupId>io.netty</groupId><artifactId>netty-codec-http</artifactId></dependency><dependency><groupId>com.google.guava</groupId><artifactId>guava</artifactId></dependency></dependencies></project>";
     let got = messages(run(Manifest::Pom, Some("<project/>"), pom));
     assert_eq!(got.len(), 1);
-    assert!(got[0].1.starts_with("new dependency io.netty:netty-codec-http (maven"));
+    assert!(
+        got[0]
+            .1
+            .starts_with("new dependency io.netty:netty-codec-http (maven")
+    );
 
     let gradle = "dependencies {\n  implementation 'org.springframework.boot:spring-boot-starter-web'\n  implementation 'org.springframework.boot:spring-boot-starter-json'\n}\n";
     assert_eq!(messages(run(Manifest::Gradle, None, gradle)).len(), 1);
@@ -130,7 +196,15 @@ fn go_maven_gradle_nuget_gems() {
     assert_eq!(got.len(), 1);
     assert!(got[0].1.contains("Microsoft.AspNetCore.App"));
 
-    assert_eq!(messages(run(Manifest::Gemfile, Some("gem 'rails'\n"), "gem 'rails'\ngem 'sinatra'\n")).len(), 1);
+    assert_eq!(
+        messages(run(
+            Manifest::Gemfile,
+            Some("gem 'rails'\n"),
+            "gem 'rails'\ngem 'sinatra'\n"
+        ))
+        .len(),
+        1
+    );
 }
 
 #[test]
@@ -140,10 +214,20 @@ fn unparsable_manifest_policy() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].0, "unparsable");
     // New and broken: fail safe too.
-    assert_eq!(messages(run(Manifest::Npm, None, "{\"dependencies\": ")).len(), 1);
+    assert_eq!(
+        messages(run(Manifest::Npm, None, "{\"dependencies\": ")).len(),
+        1
+    );
     // Broken before and after (a template): only a new watchlisted name triggers.
     let tpl = "{\n  \"name\": \"{{ name }}\",\n  {% if web %}\"dependencies\": {}{% endif %}\n}\n";
-    assert_eq!(run(Manifest::Npm, Some(tpl), &tpl.replace("name }}", "project }}")), Outcome::Quiet);
+    assert_eq!(
+        run(
+            Manifest::Npm,
+            Some(tpl),
+            &tpl.replace("name }}", "project }}")
+        ),
+        Outcome::Quiet
+    );
     let with_express = tpl.replace("{}", "{\n    \"express\": \"4\"\n  }");
     let got = messages(run(Manifest::Npm, Some(tpl), &with_express));
     assert_eq!(got.len(), 1);
@@ -159,6 +243,9 @@ fn base_is_read_only_when_head_has_watchlisted_dependencies() {
         Some(CARGO.to_string())
     };
     let head = CARGO.replace("1.0.200", "1.0.201");
-    assert_eq!(added(Manifest::Cargo, &watch(), &head, &mut base), Outcome::Quiet);
+    assert_eq!(
+        added(Manifest::Cargo, &watch(), &head, &mut base),
+        Outcome::Quiet
+    );
     assert_eq!(calls, 0);
 }
