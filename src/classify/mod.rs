@@ -1,9 +1,29 @@
 //! Classification: which changed paths fall into which watch category, and the
 //! content signals that say *what* changed (a new EXPOSE, an added dependency).
+//!
+//! Two stages (see `watch-categories.md`): a path match against the policy's
+//! category globs ([`Classifier::categories_for`]), then, for categories with an
+//! analyser, a comparison of the base and head blobs ([`Classifier::classify`]).
+//! The path match alone triggers every category except `dependencies`, which
+//! triggers only when a watchlisted dependency is added.
+
+mod classifier;
+mod matcher;
+mod signals;
+pub(crate) mod text;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::git::ChangeKind;
+
+pub use classifier::Classifier;
+pub use text::MAX_ANALYSED_BYTES;
 
 /// A content signal: one fact worth a reviewer's attention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,4 +45,39 @@ pub struct Trigger {
     pub old_path: Option<String>,
     pub change: ChangeKind,
     pub signals: Vec<Signal>,
+}
+
+/// Where blob contents come from (the git layer at run time, a map in tests).
+/// `id` is a `Side::id` of the change set.
+pub trait BlobReader {
+    fn blob(&self, id: &str) -> Result<Vec<u8>, String>;
+}
+
+impl BlobReader for HashMap<String, Vec<u8>> {
+    fn blob(&self, id: &str) -> Result<Vec<u8>, String> {
+        self.get(id)
+            .cloned()
+            .ok_or_else(|| format!("blob {id} not found"))
+    }
+}
+
+impl BlobReader for BTreeMap<String, Vec<u8>> {
+    fn blob(&self, id: &str) -> Result<Vec<u8>, String> {
+        self.get(id)
+            .cloned()
+            .ok_or_else(|| format!("blob {id} not found"))
+    }
+}
+
+/// A policy whose globs cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClassifyError {
+    #[error(
+        "watch category {category:?}: invalid glob {glob:?}: {message}. Fix it in .github/secarch.yml; globs use globset syntax: `**` for any depth, `*` within a path component, `{{a,b}}` for alternatives (e.g. \"deploy/**/*.nomad\")"
+    )]
+    Glob {
+        category: String,
+        glob: String,
+        message: String,
+    },
 }
