@@ -114,6 +114,7 @@ fn rename_out_of_watched_folder_triggers() {
         .write("deploy/k8s/service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: gw}\nspec:\n  type: ClusterIP\n  ports: [{port: 80}]\n");
     r.commit("initial");
     r.branch("feature");
+    std::fs::create_dir_all(r.path().join("attic")).unwrap();
     r.git(&["mv", "deploy/k8s/service.yaml", "attic/service.yaml"]);
     r.commit("move manifest away");
     let (code, json, _) = check_json(&r, &[]);
@@ -199,7 +200,7 @@ fn not_a_git_repository_is_exit_2() {
     let out = secarch(&["check"], dir.path());
     let (code, stdout, stderr) = outcome(&out);
     assert_eq!(code, 2, "{stdout} {stderr}");
-    assert!(stderr.contains("not a git repository"), "{stderr}");
+    assert!(stderr.contains("not inside a git repository"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
