@@ -1,0 +1,402 @@
+//! A positioned YAML tree built from parser events.
+//!
+//! The front matter is first read into this generic tree (every node keeps its
+//! line and column) and only then mapped onto the document types. Mapping from
+//! a tree lets one unknown or mistyped field be reported while the rest of the
+//! document still loads, so the other lint rules still run.
+//!
+//! Scalars keep their source text (`version: 1.10` stays `"1.10"`), tags are
+//! ignored (nothing is ever constructed from a tag), and aliases are expanded
+//! under a node budget so an alias bomb cannot exhaust memory.
+
+use std::collections::HashMap;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+
+use crate::position::Pos;
+
+/// Most nodes a front matter may expand to (a 1,000-control document has ~50k).
+pub const MAX_NODES: usize = 1_000_000;
+/// Most nodes produced by alias expansion (real documents use few aliases).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Deepest nesting accepted (the schema needs 4 levels).
+pub const MAX_DEPTH: usize = 64;
+
+/// One YAML node with the position of its first character.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub pos: Pos,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// `~`, `null`, or an empty value.
+    Null,
+    /// Any other scalar, as written (after YAML escape processing).
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    /// Entries in source order; duplicate keys are kept (the mapper reports them).
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The scalar text, when this is a non-null scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+
+    /// Number of nodes in this subtree (for the alias budget).
+    fn size(&self) -> usize {
+        match &self.kind {
+            Kind::Null | Kind::Scalar { .. } => 1,
+            Kind::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Kind::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+        }
+    }
+
+    /// A short name of the node's kind, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "an empty value",
+            Kind::Scalar { .. } => "a single value",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Why the YAML could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Parse one YAML document. `first_line` is the file line of the text's first
+/// line, so positions are file positions. `Ok(None)` for an empty document.
+pub fn parse(text: &str, first_line: u32) -> Result<Option<Node>, YamlError> {
+    let mut options = Options::default();
+    options.emit_comments = false;
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    let mut builder = Builder {
+        first_line,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        alias_nodes: 0,
+        root: None,
+        documents: 0,
+    };
+    for event in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = event.map_err(|e| YamlError {
+            pos: builder.pos_of(e.marker().line(), e.marker().col()),
+            message: format!("YAML syntax error: {}", e.info()),
+        })?;
+        if builder.event(event, &span)? {
+            break;
+        }
+    }
+    Ok(builder.root)
+}
+
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder {
+    first_line: u32,
+    stack: Vec<Frame>,
+    /// Anchor id → (node, its size).
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    alias_nodes: usize,
+    root: Option<Node>,
+    documents: usize,
+}
+
+impl Builder {
+    fn pos_of(&self, line: usize, col: usize) -> Pos {
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        let column = u32::try_from(col).unwrap_or(u32::MAX).saturating_add(1);
+        Pos::new(
+            line.saturating_add(self.first_line).saturating_sub(1),
+            column,
+        )
+    }
+
+    fn span_pos(&self, span: &Span) -> Pos {
+        self.pos_of(span.start.line(), span.start.col())
+    }
+
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(YamlError {
+                pos,
+                message: format!(
+                    "the front matter expands to more than {MAX_NODES} YAML nodes; it is not read further"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Handle one event; `Ok(true)` = stop (first document complete).
+    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<bool, YamlError> {
+        let pos = self.span_pos(span);
+        match event {
+            Event::DocumentStart(..) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Ok(true);
+                }
+            }
+            Event::DocumentEnd => return Ok(self.root.is_some()),
+            Event::Scalar(text, style, anchor, _tag) => {
+                self.count(1, pos)?;
+                let plain = style == ScalarStyle::Plain;
+                let kind = if plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL") {
+                    Kind::Null
+                } else {
+                    Kind::Scalar {
+                        text: text.into_owned(),
+                        plain,
+                    }
+                };
+                self.complete(Node { pos, kind }, anchor);
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                self.count(1, pos)?;
+                self.stack.push(Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.count(1, pos)?;
+                self.stack.push(Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { pos, anchor, items }) = self.stack.pop() {
+                    let node = Node {
+                        pos,
+                        kind: Kind::Seq(items),
+                    };
+                    self.complete(node, anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    pos,
+                    anchor,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let node = Node {
+                        pos,
+                        kind: Kind::Map(merge_keys(entries)),
+                    };
+                    self.complete(node, anchor);
+                }
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                    return Err(YamlError {
+                        pos,
+                        message: "alias to an unknown anchor".to_string(),
+                    });
+                };
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(YamlError {
+                        pos,
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); write the values out"
+                        ),
+                    });
+                }
+                self.count(size, pos)?;
+                self.complete(Node { pos, ..node }, 0);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+        }
+    }
+}
+
+/// Expand YAML merge keys (`<<: *base`): entries already present win.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge = |k: &Node| matches!(&k.kind, Kind::Scalar { text, plain: true } if text == "<<");
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return entries;
+    }
+    let mut out: Vec<(Node, Node)> = Vec::new();
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for (k, v) in entries {
+        if !is_merge(&k) {
+            out.push((k, v));
+            continue;
+        }
+        let sources = match v.kind {
+            Kind::Map(m) => vec![m],
+            Kind::Seq(items) => items
+                .into_iter()
+                .filter_map(|i| match i.kind {
+                    Kind::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for source in sources {
+            merged.extend(source);
+        }
+    }
+    for (k, v) in merged {
+        let present = out.iter().any(|(ok, _)| ok.as_str() == k.as_str());
+        if !present {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(n: &Node) -> &str {
+        n.as_str().unwrap_or("<not a scalar>")
+    }
+
+    #[test]
+    fn keeps_positions_and_text() {
+        let root = parse("a: 1.10\nlist:\n  - {id: x}\n", 5).unwrap().unwrap();
+        let Kind::Map(entries) = &root.kind else {
+            panic!("not a map")
+        };
+        assert_eq!(scalar(&entries[0].0), "a");
+        assert_eq!(entries[0].0.pos, Pos::new(5, 1));
+        assert_eq!(scalar(&entries[0].1), "1.10");
+        assert_eq!(entries[0].1.pos, Pos::new(5, 4));
+        let Kind::Seq(items) = &entries[1].1.kind else {
+            panic!("not a seq")
+        };
+        let Kind::Map(inner) = &items[0].kind else {
+            panic!("not a map")
+        };
+        assert_eq!(inner[0].1.pos, Pos::new(7, 10));
+        assert_eq!(scalar(&inner[0].1), "x");
+    }
+
+    #[test]
+    fn nulls_and_quoted_null() {
+        let root = parse("a:\nb: ~\nc: 'null'\n", 1).unwrap().unwrap();
+        let Kind::Map(e) = &root.kind else { panic!() };
+        assert!(e[0].1.is_null());
+        assert!(e[1].1.is_null());
+        assert_eq!(scalar(&e[2].1), "null");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse("a: [1, 2\nb: 3\n", 2).unwrap_err();
+        assert!(
+            err.message.starts_with("YAML syntax error"),
+            "{}",
+            err.message
+        );
+        assert!(err.pos.line >= 2, "{:?}", err.pos);
+    }
+
+    #[test]
+    fn aliases_and_merge_keys() {
+        let root = parse("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n", 1)
+            .unwrap()
+            .unwrap();
+        let Kind::Map(e) = &root.kind else { panic!() };
+        let Kind::Map(other) = &e[1].1.kind else {
+            panic!()
+        };
+        let pairs: Vec<(&str, &str)> = other.iter().map(|(k, v)| (scalar(k), scalar(v))).collect();
+        assert_eq!(pairs, vec![("y", "3"), ("x", "1")]);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse(&text, 1).unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse(&text, 1).is_err());
+    }
+
+    #[test]
+    fn empty_document() {
+        assert_eq!(parse("", 1).unwrap(), None);
+        assert_eq!(parse("# only a comment\n", 1).unwrap(), None);
+    }
+}
