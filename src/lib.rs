@@ -12,7 +12,7 @@ pub mod policy;
 pub mod position;
 pub mod rules;
 pub mod source;
-pub mod threats;
-pub mod verdict;
 #[doc(hidden)]
 pub mod testing;
+pub mod threats;
+pub mod verdict;

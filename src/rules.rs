@@ -32,17 +32,21 @@ use Severity::{Error as E, Notice as N, Warning as W};
 
 /// Every rule, in id order.
 pub const RULES: &[RuleInfo] = &[
+    rule("SA001", E, "a security architecture document exists"),
     rule(
-        "SA001",
+        "SA002",
         E,
-        "a security architecture document exists",
+        "the front matter parses and has no unknown fields",
     ),
-    rule("SA002", E, "the front matter parses and has no unknown fields"),
     rule("SA003", E, "required body headings are present"),
     rule("SA004", E, "ids are unique"),
     rule("SA005", E, "every reference resolves"),
     rule("SA010", E, "at least two applicable defense layers"),
-    rule("SA011", E, "every applicable layer has at least one control"),
+    rule(
+        "SA011",
+        E,
+        "every applicable layer has at least one control",
+    ),
     rule("SA012", E, "a non-applicable layer gives a rationale"),
     rule(
         "SA013",
@@ -56,8 +60,16 @@ pub const RULES: &[RuleInfo] = &[
         "every control names at least one technical security requirement",
     ),
     rule("SA020", E, "at least one architecture diagram"),
-    rule("SA021", E, "at least two trust zones and one trust boundary"),
-    rule("SA022", E, "every trust boundary has a control enforced at it"),
+    rule(
+        "SA021",
+        E,
+        "at least two trust zones and one trust boundary",
+    ),
+    rule(
+        "SA022",
+        E,
+        "every trust boundary has a control enforced at it",
+    ),
     rule("SA023", W, "every zone and boundary appears in a diagram"),
     rule("SA024", E, "a referenced diagram file exists"),
     rule(
@@ -73,7 +85,11 @@ pub const RULES: &[RuleInfo] = &[
         "every threat at or above the threshold is mitigated or accepted",
     ),
     rule("SA033", E, "every configured threat model exists and loads"),
-    rule("SA040", E, "every control has a safety/performance impact assessment"),
+    rule(
+        "SA040",
+        E,
+        "every control has a safety/performance impact assessment",
+    ),
     rule(
         "SA041",
         E,
@@ -92,8 +108,16 @@ pub const RULES: &[RuleInfo] = &[
     ),
     rule("SA053", E, "the threat model changed since the last review"),
     rule("SA054", W, "the last review is not too old"),
-    rule("SA055", W, "the last review is independent and security-qualified"),
-    rule("SA060", E, "internal segregation: a boundary between internal zones"),
+    rule(
+        "SA055",
+        W,
+        "the last review is independent and security-qualified",
+    ),
+    rule(
+        "SA060",
+        E,
+        "internal segregation: a boundary between internal zones",
+    ),
     rule("SA061", W, "controls are not all at the perimeter"),
     rule("SA070", N, "the file name is one auditors look for"),
     RuleInfo {

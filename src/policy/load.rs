@@ -151,7 +151,9 @@ fn parse_file(name: &str, text: &str) -> Result<PolicyFile, PolicyError> {
 /// serde's messages name the problem; add what to write instead where we can.
 fn explain_serde_error(msg: &str) -> String {
     if msg.contains("unknown field") {
-        format!("{msg}. Valid keys are listed in the README (\"Configuration\"); run `secarch config show` to see the effective policy.")
+        format!(
+            "{msg}. Valid keys are listed in the README (\"Configuration\"); run `secarch config show` to see the effective policy."
+        )
     } else if msg.contains("unknown variant") {
         format!("{msg}.")
     } else {
@@ -192,7 +194,9 @@ fn apply(policy: &mut Policy, f: PolicyFile, name: &str) -> Result<(), PolicyErr
             return Err(PolicyError::at(
                 name,
                 loc,
-                format!("watch.include: category name {category:?} must be lower-case letters, digits and '-' (e.g. \"container\", \"my-devices\")"),
+                format!(
+                    "watch.include: category name {category:?} must be lower-case letters, digits and '-' (e.g. \"container\", \"my-devices\")"
+                ),
             ));
         }
         let entry = policy
@@ -321,7 +325,9 @@ fn apply(policy: &mut Policy, f: PolicyFile, name: &str) -> Result<(), PolicyErr
             return Err(PolicyError::at(
                 name,
                 None,
-                format!("lint.severity_threshold: {t:?} is not one of info, low, medium, high, critical"),
+                format!(
+                    "lint.severity_threshold: {t:?} is not one of info, low, medium, high, critical"
+                ),
             ));
         }
         policy.lint.severity_threshold = t;
@@ -332,8 +338,7 @@ fn apply(policy: &mut Policy, f: PolicyFile, name: &str) -> Result<(), PolicyErr
 fn is_category_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 

@@ -33,8 +33,18 @@ fn repository_policy_extends_defaults() {
     let text = "document: docs/sad.md\nwatch:\n  include: {container: [\"deploy/**/*.nomad\"], robots: [\"robot/**\"]}\n  exclude: [\"**/examples/**\"]\ncheck:\n  name: sec-arch\nsignoff:\n  reviewers: {users: [dana], teams: [acme/sec]}\n  required: 2\nlint:\n  profiles: [iec81001-5-1, fda]\n  severity: {SA054: error}\n";
     let p = parse_policy(Some((".github/secarch.yml", text))).unwrap();
     assert_eq!(p.document.as_deref(), Some("docs/sad.md"));
-    assert!(p.categories["container"].globs.iter().any(|g| g == "deploy/**/*.nomad"));
-    assert!(p.categories["container"].globs.iter().any(|g| g == "**/Dockerfile"));
+    assert!(
+        p.categories["container"]
+            .globs
+            .iter()
+            .any(|g| g == "deploy/**/*.nomad")
+    );
+    assert!(
+        p.categories["container"]
+            .globs
+            .iter()
+            .any(|g| g == "**/Dockerfile")
+    );
     assert_eq!(p.categories["robots"].globs, vec!["robot/**"]);
     assert_eq!(p.check_name(), "sec-arch");
     assert_eq!(p.signoff.required, 2);
@@ -55,7 +65,12 @@ fn use_defaults_false_replaces_categories_but_keeps_policy_trigger() {
 fn threat_model_paths_are_watched() {
     let text = "threat_models:\n  - {format: otm, path: model/gw.json, namespace: gw}\n";
     let p = parse_policy(Some(("p.yml", text))).unwrap();
-    assert!(p.categories["threat-model"].globs.iter().any(|g| g == "model/gw.json"));
+    assert!(
+        p.categories["threat-model"]
+            .globs
+            .iter()
+            .any(|g| g == "model/gw.json")
+    );
     assert_eq!(p.threat_models[0].effective_namespace(), "gw");
 }
 
@@ -89,10 +104,19 @@ fn bad_values_are_explained() {
     for (text, needle) in [
         ("lint:\n  profiles: [hipaa]\n", "unknown profile"),
         ("lint:\n  severity: {SA999: error}\n", "unknown rule id"),
-        ("signoff:\n  reviewers: {teams: [security]}\n", "org/team-slug"),
+        (
+            "signoff:\n  reviewers: {teams: [security]}\n",
+            "org/team-slug",
+        ),
         ("signoff:\n  min_permission: owner\n", "owner"),
-        ("document: ../outside.md\n", "relative to the repository root"),
-        ("threat_models:\n  - {format: visio, path: a.vsdx}\n", "visio"),
+        (
+            "document: ../outside.md\n",
+            "relative to the repository root",
+        ),
+        (
+            "threat_models:\n  - {format: visio, path: a.vsdx}\n",
+            "visio",
+        ),
         ("watch:\n  include: {Bad_Name: [\"x/**\"]}\n", "lower-case"),
         ("signoff:\n  required: 0\n", "at least 1"),
     ] {
