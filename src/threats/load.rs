@@ -202,6 +202,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, LoadError> {
 /// Parse JSON or YAML: by extension, else by the first character (`{`/`[` →
 /// JSON, falling back to YAML, of which JSON is nearly a subset).
 pub(crate) fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
+    if text.trim().is_empty() {
+        // An empty file is an empty document; each adapter says what it lacks.
+        return Ok(Node::new(Pos::new(1, 1), super::node::Value::Null));
+    }
     let lower = file.to_ascii_lowercase();
     if lower.ends_with(".json") {
         return parse_json(file, text);

@@ -15,8 +15,13 @@ use serde_saphyr::Spanned;
 use super::LoadError;
 use crate::position::Pos;
 
-/// Most values one model may hold (bounds memory: a node is ~48 bytes).
+/// Most values one JSON model may hold (bounds memory: a node is ~48 bytes).
 pub(crate) const MAX_NODES: usize = 1_000_000;
+
+/// Most nodes one YAML model may hold, counting alias expansions. Lower than for
+/// JSON: YAML models are hand-written (Threagile's example has 2,000 nodes) and
+/// an alias bomb should fail fast.
+const MAX_YAML_NODES: usize = 250_000;
 
 /// One value with the position of its node.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,11 +143,15 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Node, LoadError> {
     if text.trim().is_empty() {
         return Ok(Node::new(Pos::new(1, 1), Value::Null));
     }
+    on_big_stack(|| parse_yaml_here(file, text))?
+}
+
+fn parse_yaml_here(file: &str, text: &str) -> Result<Node, LoadError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: 64,
-            max_nodes: MAX_NODES,
-            max_events: 3 * MAX_NODES,
+            max_nodes: MAX_YAML_NODES,
+            max_events: 4 * MAX_YAML_NODES,
             max_aliases: 50_000,
             max_anchors: 50_000,
         },
@@ -169,6 +178,26 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Node, LoadError> {
             column: loc.map_or(0, |l| clamp(l.column())),
             message: strip_location(first).to_string(),
         }
+    })
+}
+
+/// Stack for the YAML parser thread. Deserializing one nesting level takes
+/// ~65 KiB of stack in a debug build (serde-saphyr's `Spanned` machinery), so 64
+/// levels would overflow a 2 MiB test thread; the memory is only reserved.
+const YAML_STACK: usize = 32 * 1024 * 1024;
+
+/// Run `f` on a scoped thread with [`YAML_STACK`] bytes of stack.
+fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, LoadError> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("secarch-yaml".to_string())
+            .stack_size(YAML_STACK)
+            .spawn_scoped(scope, f)
+            .map_err(|e| LoadError::Limit(format!("cannot start the YAML parser: {e}")))?;
+        // A panic in the parser is a bug: let it propagate.
+        Ok(handle
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
 }
 
