@@ -7,8 +7,13 @@ use std::collections::BTreeSet;
 use crate::classify::{BlobReader, Classifier, Signal, Trigger};
 use crate::fingerprint::{canonical_document, fingerprint};
 use crate::git::{ChangeKind, GitError, Repo};
+use crate::history::GitReviewHistory;
+use crate::lint::{LintInput, LintReport, ReviewHistory, ThreatModelFailure, lint_parsed};
+use crate::model::{Date, parse_document_bytes, review_entries_added};
 use crate::policy::{POLICY_PATH, Policy, PolicyError, parse_policy};
-use crate::verdict::{CheckReport, DocumentState, SignoffState, VerdictInput, decide};
+use crate::source::FileSource;
+use crate::threats::build_registry;
+use crate::verdict::{AddedReview, CheckReport, DocumentState, SignoffState, VerdictInput, decide};
 
 /// Where the policy comes from.
 #[derive(Debug, Clone)]
@@ -24,7 +29,9 @@ pub enum PolicySource {
 pub enum EvalError {
     #[error(transparent)]
     Git(#[from] GitError),
-    #[error("{0}\n  the policy is read from the base commit; fix it on the base branch (or pass --policy FILE)")]
+    #[error(
+        "{0}\n  the policy is read from the base commit; fix it on the base branch (or pass --policy FILE)"
+    )]
     Policy(PolicyError),
     #[error("{0}")]
     Classify(String),
@@ -49,8 +56,8 @@ pub fn evaluate(
     let (policy, policy_label) = load_policy(repo, &range.base, policy_source)?;
 
     let document = document_path(repo, &policy, &range.head, &merge_base)?;
-    let classifier =
-        Classifier::new(&policy, document.as_deref()).map_err(|e| EvalError::Classify(e.to_string()))?;
+    let classifier = Classifier::new(&policy, document.as_deref())
+        .map_err(|e| EvalError::Classify(e.to_string()))?;
     let changes = repo.change_set(&merge_base, &range.head)?;
     let mut triggers = classifier.classify(&changes, &RepoBlobs(repo));
     annotate_policy_change(repo, &merge_base, &range.head, &policy, &mut triggers);
@@ -58,7 +65,25 @@ pub fn evaluate(
     let fp = head_fingerprint(repo, &classifier, &range.head, document.as_deref())?;
     let doc_state = document_state(repo, document.as_deref(), &merge_base, &range.head)?;
 
-    let findings = Vec::new();
+    // Lint only matters when something triggered: an unrelated change is not
+    // held up (or cluttered) by the document's state.
+    let findings = match &document {
+        Some(d) if !triggers.is_empty() => {
+            let source = repo.commit_source(&range.head)?;
+            let history =
+                GitReviewHistory::new(repo, &range.head, |p: &str| classifier.is_watched(p));
+            lint_at(
+                &policy,
+                d,
+                &source,
+                Some(&history),
+                Date::today_utc(),
+                false,
+            )
+            .findings
+        }
+        _ => Vec::new(),
+    };
     let verdict = decide(&VerdictInput {
         triggers: &triggers,
         document: &doc_state,
@@ -172,12 +197,40 @@ fn document_state(
             .map(|b| canonical_document(&String::from_utf8_lossy(b)))
     };
     let content_changed = changed && canon(&at_base) != canon(&at_head);
+    let reviews_added = match (&at_head, changed) {
+        (Some(head_bytes), true) => {
+            let head_doc = parse_document_bytes(path, head_bytes).document;
+            let base_doc = at_base
+                .as_ref()
+                .map(|b| parse_document_bytes(path, b).document)
+                .unwrap_or_default();
+            review_entries_added(&base_doc, &head_doc)
+                .into_iter()
+                .map(|r| {
+                    let text = |t: &Option<crate::model::Text>| {
+                        t.as_ref().map(|v| v.value.trim().to_string())
+                    };
+                    AddedReview {
+                        reviewer: text(&r.reviewer).unwrap_or_default(),
+                        role: text(&r.role).unwrap_or_default(),
+                        outcome: r
+                            .outcome
+                            .as_ref()
+                            .map(|o| o.value.as_str().to_string())
+                            .unwrap_or_default(),
+                        rationale: text(&r.rationale).filter(|s| !s.is_empty()),
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(DocumentState {
         path: Some(path.to_string()),
         exists: at_head.is_some(),
         changed,
         content_changed,
-        reviews_added: Vec::new(),
+        reviews_added,
     })
 }
 
@@ -199,7 +252,9 @@ fn annotate_policy_change(
     if t.change == ChangeKind::Deleted {
         t.signals.push(Signal {
             kind: "policy-removed".into(),
-            message: "the policy file is deleted: after merging, the embedded default policy applies".into(),
+            message:
+                "the policy file is deleted: after merging, the embedded default policy applies"
+                    .into(),
             line: None,
         });
         return;
@@ -211,7 +266,9 @@ fn annotate_policy_change(
     match parse_policy(Some((POLICY_PATH, &head_text))) {
         Err(e) => t.signals.push(Signal {
             kind: "policy-invalid".into(),
-            message: format!("the new policy is invalid and would break the check after merging: {e}"),
+            message: format!(
+                "the new policy is invalid and would break the check after merging: {e}"
+            ),
             line: e.line.map(|l| l as u32),
         }),
         Ok(new_policy) => {
@@ -273,4 +330,56 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeSet<String>) {
             out.insert(format!("{prefix}: {other}"));
         }
     }
+}
+
+/// Lint the document at `document` in `source` with its threat models (the
+/// policy's and the document's own) loaded from the same source.
+pub fn lint_at(
+    policy: &Policy,
+    document: &str,
+    source: &dyn FileSource,
+    history: Option<&dyn ReviewHistory>,
+    today: Date,
+    strict: bool,
+) -> LintReport {
+    let parsed = match source.read(document) {
+        Ok(Some(bytes)) => parse_document_bytes(document, &bytes),
+        // Missing or unreadable: the linter reports SA001/SA002 itself.
+        _ => {
+            let registry = Default::default();
+            return crate::lint::lint(&LintInput {
+                policy,
+                document_path: Some(document),
+                source,
+                registry: &registry,
+                load_failures: &[],
+                history,
+                today,
+                strict,
+            });
+        }
+    };
+    let refs = crate::lint::threat_model_refs(policy, Some(&parsed.document));
+    let (registry, failures) = build_registry(&refs, source);
+    let failures: Vec<ThreatModelFailure> = failures
+        .into_iter()
+        .map(|f| ThreatModelFailure {
+            path: f.path,
+            namespace: f.namespace,
+            reason: f.reason,
+        })
+        .collect();
+    lint_parsed(
+        &LintInput {
+            policy,
+            document_path: Some(document),
+            source,
+            registry: &registry,
+            load_failures: &failures,
+            history,
+            today,
+            strict,
+        },
+        &parsed,
+    )
 }

@@ -27,7 +27,11 @@ fn base_repo() -> TestRepo {
 fn categories(json: &serde_json::Value) -> Vec<String> {
     let mut c: Vec<String> = json["triggers"]
         .as_array()
-        .map(|a| a.iter().map(|t| t["category"].as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|t| t["category"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default();
     c.sort();
     c.dedup();
@@ -50,7 +54,10 @@ fn docs_only_change_needs_nothing() {
 #[test]
 fn dockerfile_expose_without_document_update_fails() {
     let r = base_repo();
-    r.write("Dockerfile", "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n");
+    r.write(
+        "Dockerfile",
+        "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n",
+    );
     r.commit("expose tls port");
     let (code, json, err) = check_json(&r, &[]);
     assert_eq!(code, 1, "{json} {err}");
@@ -64,7 +71,9 @@ fn dockerfile_expose_without_document_update_fails() {
     assert_eq!(json["document"]["path"], DOC);
     assert_eq!(json["document"]["changed"], false);
     assert!(
-        json["next_steps"].to_string().contains("Update docs/security/security-architecture.md"),
+        json["next_steps"]
+            .to_string()
+            .contains("Update docs/security/security-architecture.md"),
         "{json}"
     );
 }
@@ -72,7 +81,10 @@ fn dockerfile_expose_without_document_update_fails() {
 #[test]
 fn dockerfile_change_with_document_update_and_review_passes() {
     let r = base_repo();
-    r.write("Dockerfile", "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n");
+    r.write(
+        "Dockerfile",
+        "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n",
+    );
     let doc = good_document().replace(
         "TLS 1.3 with client certificates at the edge",
         "TLS 1.3 with client certificates at the edge (ports 8080 and 8443)",
@@ -89,18 +101,35 @@ fn dockerfile_change_with_document_update_and_review_passes() {
 #[test]
 fn document_update_without_review_record_fails() {
     let r = base_repo();
-    r.write("Dockerfile", "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n");
-    r.write(DOC, &good_document().replace("gateway service", "gateway service on 8443"));
+    r.write(
+        "Dockerfile",
+        "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n",
+    );
+    r.write(
+        DOC,
+        &good_document().replace("gateway service", "gateway service on 8443"),
+    );
     r.commit("expose, doc without review");
     let (code, json, _) = check_json(&r, &[]);
     assert_eq!(code, 1, "{json}");
-    assert!(json["title"].as_str().unwrap().contains("review missing"), "{json}");
+    let reviewed = json["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["requirement"] == "reviewed")
+        .unwrap();
+    assert_eq!(reviewed["met"], false, "{json}");
+    // The linter sees the same gap from history: architecture changed after the last review.
+    assert!(json["findings"].to_string().contains("SA052"), "{json}");
 }
 
 #[test]
 fn threat_model_change_triggers() {
     let r = base_repo();
-    r.write("threat-model/gateway.otm.yaml", "otmVersion: 0.2.0\nproject: {name: gw, id: gw}\nthreats: []\n");
+    r.write(
+        "threat-model/gateway.otm.yaml",
+        "otmVersion: 0.2.0\nproject: {name: gw, id: gw}\nthreats: []\n",
+    );
     r.commit("threat model");
     let (code, json, _) = check_json(&r, &[]);
     assert_eq!(code, 1, "{json}");
@@ -129,7 +158,10 @@ fn rename_out_of_watched_folder_triggers() {
 #[test]
 fn policy_edit_cannot_exclude_its_own_trigger() {
     let r = base_repo();
-    r.write(".github/secarch.yml", "watch:\n  exclude: [\"**/Dockerfile\"]\n");
+    r.write(
+        ".github/secarch.yml",
+        "watch:\n  exclude: [\"**/Dockerfile\"]\n",
+    );
     r.write("Dockerfile", "FROM debian:12\nUSER root\nEXPOSE 8080\n");
     r.commit("sneaky");
     let (code, json, _) = check_json(&r, &[]);
@@ -143,16 +175,25 @@ fn policy_edit_cannot_exclude_its_own_trigger() {
         .find(|t| t["category"] == "policy")
         .unwrap()["signals"]
         .to_string();
-    assert!(policy_signals.contains("**/Dockerfile"), "effective difference shown: {policy_signals}");
+    assert!(
+        policy_signals.contains("**/Dockerfile"),
+        "effective difference shown: {policy_signals}"
+    );
 }
 
 #[test]
 fn watched_looking_files_in_tests_and_fixtures_do_not_trigger() {
     let r = base_repo();
     r.write("tests/Dockerfile", "FROM scratch\nEXPOSE 1\n")
-        .write("fixtures/k8s/pod.yaml", "kind: Pod\nspec: {hostNetwork: true}\n")
+        .write(
+            "fixtures/k8s/pod.yaml",
+            "kind: Pod\nspec: {hostNetwork: true}\n",
+        )
         .write("src/tests/openapi.yaml", "openapi: 3.0.0\npaths: {}\n")
-        .write("examples/docker-compose.yml", "services: {a: {ports: [\"80:80\"]}}\n");
+        .write(
+            "examples/docker-compose.yml",
+            "services: {a: {ports: [\"80:80\"]}}\n",
+        );
     r.commit("test data");
     let (code, json, _) = check_json(&r, &[]);
     assert_eq!(code, 0, "{json}");
@@ -177,7 +218,10 @@ fn cargo_adding_axum_triggers_but_bumping_serde_does_not() {
     let (code, json, _) = check_json(&r, &[]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(categories(&json), vec!["dependencies"]);
-    assert!(json["triggers"][0]["signals"].to_string().contains("axum"), "{json}");
+    assert!(
+        json["triggers"][0]["signals"].to_string().contains("axum"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -191,7 +235,11 @@ fn package_json_adding_express_triggers() {
     let (code, json, _) = check_json(&r, &[]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(categories(&json), vec!["dependencies"]);
-    assert!(json["triggers"][0]["signals"].to_string().contains("express"));
+    assert!(
+        json["triggers"][0]["signals"]
+            .to_string()
+            .contains("express")
+    );
 }
 
 #[test]
@@ -207,8 +255,10 @@ fn not_a_git_repository_is_exit_2() {
 #[test]
 fn malformed_base_policy_is_exit_2_with_position() {
     let r = TestRepo::new();
-    r.write(DOC, &good_document())
-        .write(".github/secarch.yml", "check:\n  name: sa\nwatch:\n  exclude: [\"a\", \n  include: {x: 1}\n");
+    r.write(DOC, &good_document()).write(
+        ".github/secarch.yml",
+        "check:\n  name: sa\nwatch:\n  exclude: [\"a\", \n  include: {x: 1}\n",
+    );
     r.commit("initial");
     r.branch("feature");
     r.write("Dockerfile", "FROM x\n");
@@ -237,23 +287,40 @@ fn unknown_base_revision_is_exit_2_with_hint() {
 #[test]
 fn explicit_range_and_formats() {
     let r = base_repo();
-    r.write("Dockerfile", "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 9000\n");
+    r.write(
+        "Dockerfile",
+        "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 9000\n",
+    );
     let head = r.commit("expose");
-    let out = secarch(&["check", "--base", "main", "--head", &head, "--format", "markdown"], r.path());
+    let out = secarch(
+        &[
+            "check", "--base", "main", "--head", &head, "--format", "markdown",
+        ],
+        r.path(),
+    );
     let (code, md, _) = outcome(&out);
     assert_eq!(code, 1);
     assert!(md.contains("**container** (1)"), "{md}");
     assert!(md.contains("What to do"), "{md}");
-    let out = secarch(&["check", "--repo", r.path().to_str().unwrap()], std::env::temp_dir().as_path());
+    let out = secarch(
+        &["check", "--repo", r.path().to_str().unwrap()],
+        std::env::temp_dir().as_path(),
+    );
     let (code, human, _) = outcome(&out);
     assert_eq!(code, 1, "{human}");
-    assert!(human.contains("container") && human.contains("Dockerfile"), "{human}");
+    assert!(
+        human.contains("container") && human.contains("Dockerfile"),
+        "{human}"
+    );
 }
 
 #[test]
 fn policy_flag_overrides_base_policy() {
     let r = base_repo();
-    r.write("Dockerfile", "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n");
+    r.write(
+        "Dockerfile",
+        "FROM debian:12\nUSER app\nEXPOSE 8080\nEXPOSE 8443\n",
+    );
     r.commit("expose");
     let p = r.path().join("custom-policy.yml");
     std::fs::write(&p, "watch:\n  exclude: [\"Dockerfile\"]\n").unwrap();

@@ -66,7 +66,10 @@ fn policy_schema_rejects_what_the_parser_rejects() {
         "threat_models: [{format: visio, path: a}]\n",
     ] {
         assert!(!v.is_valid(&yaml(bad)), "schema accepted {bad}");
-        assert!(parse_policy(Some(("p.yml", bad))).is_err(), "parser accepted {bad}");
+        assert!(
+            parse_policy(Some(("p.yml", bad))).is_err(),
+            "parser accepted {bad}"
+        );
     }
 }
 
@@ -77,13 +80,17 @@ fn document_schema_accepts_the_documents_we_ship() {
         common::good_document(),
         INIT_FILES[0].1.to_string(),
         std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/security/security-architecture.md"),
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs/security/security-architecture.md"),
         )
         .unwrap(),
     ];
     for d in &docs {
         let fm = yaml(front_matter(d));
-        let errors: Vec<String> = v.iter_errors(&fm).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = v
+            .iter_errors(&fm)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{errors:#?}");
     }
     let typo = yaml("schema: secarch/v1\ncontrol: []\n");

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::fail;
 
-const DOCUMENT: &str = include_str!("../../config/templates/security-architecture.md");
-const POLICY: &str = include_str!("../../config/templates/secarch.yml");
-const WORKFLOW: &str = include_str!("../../config/templates/workflow.yml");
+const DOCUMENT: &str = include_str!("../../config/init/security-architecture.md");
+const POLICY: &str = include_str!("../../config/init/secarch.yml");
+const WORKFLOW: &str = include_str!("../../config/init/workflow.yml");
 
 /// Files `init` writes, repository-relative.
 pub const INIT_FILES: [(&str, &str); 3] = [

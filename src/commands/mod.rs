@@ -18,9 +18,6 @@ pub const EXIT_ERROR: u8 = 2;
 pub(crate) fn fail(message: impl std::fmt::Display) -> u8 {
     let mut err = anstream::stderr();
     let style = anstyle::AnsiColor::Red.on_default().bold();
-    let _ = std::io::Write::write_fmt(
-        &mut err,
-        format_args!("{style}error{style:#}: {message}\n"),
-    );
+    let _ = std::io::Write::write_fmt(&mut err, format_args!("{style}error{style:#}: {message}\n"));
     EXIT_ERROR
 }

@@ -108,7 +108,8 @@ pub fn data_dir() -> PathBuf {
 
 /// A complete, lint-clean security architecture document (tests/data).
 pub fn good_document() -> String {
-    std::fs::read_to_string(data_dir().join("security-architecture.md")).expect("tests/data document")
+    std::fs::read_to_string(data_dir().join("security-architecture.md"))
+        .expect("tests/data document")
 }
 
 /// Append a review record to a document's `reviews:` list.
@@ -117,7 +118,10 @@ pub fn add_review(doc: &str, reviewer: &str, outcome: &str, extra: &str) -> Stri
         "  - {{reviewer: \"{reviewer}\", role: security-architect, date: 2026-11-20, outcome: {outcome}, scope: delta{extra}}}\n"
     );
     let marker = "\n---\n";
-    let end = doc[4..].find(marker).map(|i| i + 4).expect("front matter end");
+    let end = doc[4..]
+        .find(marker)
+        .map(|i| i + 4)
+        .expect("front matter end");
     let mut out = String::new();
     out.push_str(&doc[..end + 1]);
     out.push_str(&entry);
