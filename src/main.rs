@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use secarch::commands::{self, CheckArgs, OutputFormat};
+use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
 
 /// Keeps the security architecture document of health software from going stale
 /// (IEC 81001-5-1 §5.3.1): detects architecture and threat-model changes in a git
@@ -24,6 +24,10 @@ enum Command {
     ///
     /// Exit codes: 0 nothing needed, 1 action needed, 2 usage/config/repository error.
     Check(CheckCmd),
+    /// Lint the security architecture document against the threat models.
+    ///
+    /// Exit codes: 0 no errors, 1 error findings, 2 could not run.
+    Lint(LintCmd),
     /// Scaffold docs/security/security-architecture.md, .github/secarch.yml and a workflow.
     Init {
         /// Repository root to write into.
@@ -63,6 +67,36 @@ struct CheckCmd {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+}
+
+#[derive(Args)]
+struct LintCmd {
+    /// Repository or directory (the working tree is linted).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Lint the files at this revision instead of the working tree.
+    #[arg(long)]
+    rev: Option<String>,
+    /// The document (default: `document` from the policy, else discovered by name).
+    #[arg(long)]
+    document: Option<String>,
+    /// Use this policy file instead of `.github/secarch.yml`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Output format: human, json, sarif (SARIF 2.1.0), github (workflow-command annotations).
+    #[arg(long, value_enum, default_value_t = LintFmt::Human)]
+    format: LintFmt,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFmt {
+    Human,
+    Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +141,19 @@ fn main() -> ExitCode {
                 Format::Json => OutputFormat::Json,
                 Format::Markdown => OutputFormat::Markdown,
             },
+        }),
+        Command::Lint(c) => commands::lint(&LintArgs {
+            repo: c.repo,
+            rev: c.rev,
+            document: c.document,
+            policy: c.policy,
+            format: match c.format {
+                LintFmt::Human => LintFormat::Human,
+                LintFmt::Json => LintFormat::Json,
+                LintFmt::Sarif => LintFormat::Sarif,
+                LintFmt::Github => LintFormat::Github,
+            },
+            strict: c.strict,
         }),
         Command::Init { repo, force } => commands::init(&repo, force),
         Command::Schema { which } => commands::schema(&which),

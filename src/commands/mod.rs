@@ -4,11 +4,13 @@
 mod check;
 mod config;
 mod init;
+mod lint;
 mod schema;
 
 pub use check::{CheckArgs, OutputFormat, check};
 pub use config::{config_show, config_validate};
 pub use init::{INIT_FILES, init};
+pub use lint::{LintArgs, LintFormat, lint};
 pub use schema::{DOCUMENT_SCHEMA, POLICY_SCHEMA, schema};
 
 /// Exit code: usage, configuration or repository error.
