@@ -11,8 +11,9 @@ use crate::history::GitReviewHistory;
 use crate::lint::{LintInput, LintReport, ReviewHistory, ThreatModelFailure, lint_parsed};
 use crate::model::{Date, parse_document_bytes, review_entries_added};
 use crate::policy::{POLICY_PATH, Policy, PolicyError, parse_policy};
+use crate::semdiff::{SemanticDiff, Side as SemSide, semantic_diff};
 use crate::source::FileSource;
-use crate::threats::build_registry;
+use crate::threats::{ThreatRegistry, build_registry};
 use crate::verdict::{AddedReview, CheckReport, DocumentState, SignoffState, VerdictInput, decide};
 
 /// Where the policy comes from.
@@ -84,6 +85,15 @@ pub fn evaluate(
         }
         _ => Vec::new(),
     };
+    let semantic = if !triggers.is_empty() || doc_state.changed {
+        document
+            .as_deref()
+            .map(|d| semantic_difference(repo, &policy, d, &merge_base, &range.head))
+            .transpose()?
+            .filter(|d| !d.is_empty())
+    } else {
+        None
+    };
     let verdict = decide(&VerdictInput {
         triggers: &triggers,
         document: &doc_state,
@@ -91,7 +101,7 @@ pub fn evaluate(
         signoffs,
         check_name: policy.check_name(),
     });
-    Ok(CheckReport::new(
+    let mut report = CheckReport::new(
         verdict,
         merge_base,
         range.head.clone(),
@@ -101,6 +111,56 @@ pub fn evaluate(
         triggers,
         doc_state,
         findings,
+    );
+    report.semantic_diff = semantic;
+    Ok(report)
+}
+
+/// Threats from the configured models and the document's own list, at one commit.
+fn threats_at(
+    policy: &Policy,
+    doc: &crate::model::Document,
+    source: &dyn FileSource,
+) -> ThreatRegistry {
+    let refs = crate::lint::threat_model_refs(policy, Some(doc));
+    let (mut registry, _failures) = build_registry(&refs, source);
+    registry.insert(crate::model::NATIVE_NAMESPACE, doc.native_threats());
+    registry
+}
+
+fn semantic_difference(
+    repo: &Repo,
+    policy: &Policy,
+    document: &str,
+    base: &str,
+    head: &str,
+) -> Result<SemanticDiff, EvalError> {
+    let read =
+        |commit: &str| -> Result<(String, crate::model::Document, ThreatRegistry), EvalError> {
+            let source = repo.commit_source(commit)?;
+            let text = source
+                .read(document)
+                .ok()
+                .flatten()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let doc = parse_document_bytes(document, text.as_bytes()).document;
+            let threats = threats_at(policy, &doc, &source);
+            Ok((text, doc, threats))
+        };
+    let (bt, bd, br) = read(base)?;
+    let (ht, hd, hr) = read(head)?;
+    Ok(semantic_diff(
+        &SemSide {
+            document: &bd,
+            threats: &br,
+            text: &bt,
+        },
+        &SemSide {
+            document: &hd,
+            threats: &hr,
+            text: &ht,
+        },
     ))
 }
 

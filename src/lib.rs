@@ -16,6 +16,7 @@ pub mod output;
 pub mod policy;
 pub mod position;
 pub mod rules;
+pub mod semdiff;
 pub mod source;
 #[doc(hidden)]
 pub mod testing;

@@ -96,6 +96,44 @@ fn dockerfile_change_with_document_update_and_review_passes() {
     assert_eq!(json["document"]["changed"], true);
     assert_eq!(json["document"]["content_changed"], true);
     assert_eq!(json["document"]["reviews_added"][0]["reviewer"], "Lee Park");
+    // The semantic diff names the changed control and the prose is not touched.
+    let sd = &json["semantic_diff"];
+    assert_eq!(sd["items"][0]["kind"], "control", "{sd}");
+    assert_eq!(sd["items"][0]["id"], "SC-01");
+    assert_eq!(sd["items"][0]["fields"][0], "title");
+    let md = outcome(&secarch(&["check", "--format", "markdown"], r.path())).1;
+    assert!(
+        md.contains("What changed in the security architecture"),
+        "{md}"
+    );
+    assert!(md.contains("control `SC-01` changed (title)"), "{md}");
+}
+
+#[test]
+fn semantic_diff_reports_new_threats_and_links() {
+    let r = base_repo();
+    r.write(
+        "threat-model/extra.yaml",
+        "threats:\n  - {id: T-NEW, title: New attack, severity: high, status: open}\n",
+    );
+    let doc = good_document()
+        .replace("threats:\n", "threat_models:\n  - {format: native, path: threat-model/extra.yaml, namespace: extra}\nthreats:\n")
+        .replace("mitigates: [T-DOS]", "mitigates: [T-DOS, extra:T-NEW]")
+        .replace("Five layers", "Five layers (now covering the new attack)");
+    r.write(DOC, &add_review(&doc, "Lee Park", "approved", ""));
+    r.commit("new threat model");
+    let (code, json, err) = check_json(&r, &[]);
+    assert_eq!(code, 0, "{json} {err}");
+    let sd = json["semantic_diff"].to_string();
+    assert!(sd.contains("\"threat\":\"extra:T-NEW\""), "{sd}");
+    assert!(sd.contains("\"control\":\"SC-02\""), "{sd}");
+    assert!(
+        json["semantic_diff"]["prose"]
+            .as_str()
+            .unwrap()
+            .contains("+Five layers (now covering"),
+        "{sd}"
+    );
 }
 
 #[test]
