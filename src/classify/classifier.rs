@@ -23,7 +23,7 @@ impl Classifier {
     /// `document_names` candidate, is exempt (creating the document is the remedy too).
     pub fn new(policy: &Policy, document: Option<&str>) -> Result<Classifier, ClassifyError> {
         let ignored = match document.or(policy.document.as_deref()) {
-            Some(d) => vec![d.to_string()],
+            Some(d) => vec![d.strip_prefix("./").unwrap_or(d).to_string()],
             None => policy.document_names.clone(),
         };
         Ok(Classifier {

@@ -6,6 +6,28 @@
 //! analyser, a comparison of the base and head blobs ([`Classifier::classify`]).
 //! The path match alone triggers every category except `dependencies`, which
 //! triggers only when a watchlisted dependency is added.
+//!
+//! Behaviour the front-ends rely on:
+//! - Paths match case-insensitively, after the global `exclude` and the category's
+//!   own `exclude` (`matcher.rs`). The security architecture document never
+//!   triggers (updating it is the remedy); when no document is known, none of the
+//!   policy's `document_names` does. The policy file triggers category `policy`.
+//! - A rename or copy is classified on **both** paths (a Dockerfile moved out of a
+//!   watched folder still triggers); the trigger's `path` is the new path and
+//!   `old_path` the old one. A deletion triggers on its old path.
+//! - One [`Trigger`] per (category, path), sorted by category then path; the output
+//!   does not depend on the order of the change set.
+//! - Signals report what is **new at head** (and protections removed, with the base
+//!   line): a modification or rename is compared with its old blob; an addition or a
+//!   copy has nothing to compare with, so everything in it is new. Signals of other
+//!   categories are informative — the path already triggered.
+//! - Blobs are read only for categories with an analyser, never for deletions,
+//!   symlinks or submodules, at most once per change, and the base of a manifest
+//!   only when the head declares a watchlisted dependency. Blobs over
+//!   [`MAX_ANALYSED_BYTES`] or not text are not analysed (`not-analysed` signal; for
+//!   a manifest, an `unparsable` trigger). Malformed YAML/JSON/TOML/XML gives no
+//!   signals (manifests: see `signals/manifests`), never a panic; YAML parsing has
+//!   a budget against alias bombs and deep nesting.
 
 mod classifier;
 mod matcher;

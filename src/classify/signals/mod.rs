@@ -21,6 +21,9 @@ mod runtime;
 
 use super::Signal;
 
+/// Most signals reported for one file.
+pub const MAX_SIGNALS: usize = 50;
+
 /// Which analyser reads a (category, path) pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Analyser {
@@ -52,12 +55,9 @@ impl Analyser {
             "container" | "network" if yaml => Some(Analyser::Kubernetes),
             "network" if is_nginx(path, &base, ext) => Some(Analyser::Nginx),
             "api" if ext == "proto" => Some(Analyser::Proto),
-            "api"
-                if (yaml || ext == "json")
-                    && (base.starts_with("openapi") || base.starts_with("swagger")) =>
-            {
-                Some(Analyser::OpenApi)
-            }
+            // Any YAML/JSON contract: the analyser reads only OpenAPI/Swagger
+            // documents (`openapi`/`swagger`/`paths` keys), whatever the file is called.
+            "api" if yaml || ext == "json" => Some(Analyser::OpenApi),
             "device-interface" if base == "androidmanifest.xml" => Some(Analyser::AndroidManifest),
             "device-interface" if base == "prj.conf" => Some(Analyser::Kconfig),
             "device-interface" if ext == "json" && base.contains("capabilitystatement") => {
@@ -90,6 +90,17 @@ impl Analyser {
         // One fact once, even when a file states it twice.
         let mut seen = std::collections::HashSet::new();
         out.retain(|s| seen.insert((s.kind.clone(), s.message.clone(), s.line)));
+        // A new 300-operation API description or a generated 5,000-service compose
+        // file would drown the report: keep the first facts and say how many more.
+        if out.len() > MAX_SIGNALS {
+            let more = out.len() - (MAX_SIGNALS - 1);
+            out.truncate(MAX_SIGNALS - 1);
+            out.push(signal(
+                "more-signals",
+                format!("… and {more} more new facts in this file"),
+                None,
+            ));
+        }
         out
     }
 }
@@ -145,6 +156,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn signals_are_capped_per_file() {
+        let head: String = (0..200).map(|i| format!("EXPOSE {}\n", 1000 + i)).collect();
+        let s = Analyser::Dockerfile.signals("Dockerfile", None, &head);
+        assert_eq!(s.len(), MAX_SIGNALS);
+        assert_eq!(
+            s[MAX_SIGNALS - 1].message,
+            "… and 151 more new facts in this file"
+        );
+    }
+
+    #[test]
     fn analysers_by_category_and_name() {
         let a = |c, p| Analyser::for_path(c, p);
         assert_eq!(
@@ -174,6 +196,10 @@ mod tests {
         assert_eq!(a("api", "lib/api3/swagger.yaml"), Some(Analyser::OpenApi));
         assert_eq!(a("api", "src/swagger_doc.json"), Some(Analyser::OpenApi));
         assert_eq!(a("api", "proto/x.proto"), Some(Analyser::Proto));
+        assert_eq!(
+            a("api", "contracts/patients-api.yaml"),
+            Some(Analyser::OpenApi)
+        );
         assert_eq!(a("api", "schema.graphql"), None);
         assert_eq!(
             a("device-interface", "app/src/main/AndroidManifest.xml"),

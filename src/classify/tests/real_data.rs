@@ -119,9 +119,19 @@ fn cochange_commits_classify_sensibly() {
         doc_only >= 20,
         "expected the fixtures' doc-only commits, found {doc_only}"
     );
+    // Documentation-only commits: at most the odd threat-model edit triggers.
     assert!(
         frac(doc_only_noise, doc_only) <= 0.05,
         "documentation-only commits trigger: {doc_only_noise}/{doc_only}"
+    );
+    assert!(
+        frac(doc_only_triggered, doc_only) <= 0.10,
+        "documentation-only commits trigger (threat models included): {doc_only_triggered}/{doc_only}"
+    );
+    // And most commits the research labelled architecture-relevant are seen.
+    assert!(
+        frac(arch_detected, arch) >= 0.5,
+        "only {arch_detected}/{arch} architecture commits touch a watched path"
     );
 }
 

@@ -280,7 +280,7 @@ fn unparsable(
     for (line, text) in new_lines(base_text.as_deref(), head) {
         let hit = text
             .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.@/:".contains(c)))
-            .find_map(|token| watch.matches(eco, token));
+            .find_map(|token| watch.matches(eco, token.trim_matches(':')));
         if let Some(entry) = hit {
             return Outcome::Trigger(vec![signal(
                 "unparsable",
