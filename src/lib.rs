@@ -7,6 +7,7 @@
 pub mod classify;
 pub mod fingerprint;
 pub mod git;
+pub mod github;
 pub mod lint;
 pub mod model;
 pub mod policy;
