@@ -41,9 +41,7 @@ pub fn find_rel(header: &str, wanted: &str) -> Option<String> {
 /// One `name=value` (value optionally quoted) and the unparsed remainder.
 fn split_param(input: &str) -> ((String, String), &str) {
     let input = input.trim_start();
-    let name_end = input
-        .find(|c: char| c == '=' || c == ';' || c == ',')
-        .unwrap_or(input.len());
+    let name_end = input.find(['=', ';', ',']).unwrap_or(input.len());
     let name = input[..name_end].trim().to_string();
     let rest = &input[name_end..];
     let Some(value_part) = rest.strip_prefix('=') else {
