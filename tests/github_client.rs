@@ -698,6 +698,8 @@ async fn invalid_requests_are_recorded_as_violations() {
     {
         return;
     }
+    use reqwest::Method;
+    use serde_json::json;
     let (fake, repo, _) = world().await;
     assert!(fake.validating());
     let client = fake.app().installation(11);
@@ -707,38 +709,23 @@ async fn invalid_requests_are_recorded_as_violations() {
         .unwrap();
     fake.assert_no_violations();
 
-    // Raw requests with a valid installation token.
-    let token = mint_token_raw(&fake, 11).await;
-    let http = reqwest::Client::new();
-    let send = |method: reqwest::Method, path: String, body: Option<serde_json::Value>| {
-        let mut req = http
-            .request(method, format!("{}{path}", fake.url()))
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28")
-            .header("user-agent", "raw-test")
-            .bearer_auth(&token);
-        if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        req.send()
-    };
-    let patch_path = format!("/repos/acme/gateway/check-runs/{}", run.id);
-    let bad_annotations: Vec<serde_json::Value> = (1..=51)
-        .map(|i| serde_json::json!({"path": "a", "start_line": i, "end_line": i, "annotation_level": "warning", "message": "m"}))
+    let token = fake.raw_token(11).await;
+    let patch = format!("/repos/acme/gateway/check-runs/{}", run.id);
+    let too_many: Vec<_> = (1..=51)
+        .map(|i| json!({"path": "a", "start_line": i, "end_line": i, "annotation_level": "warning", "message": "m"}))
         .collect();
-    let resp = send(
-        reqwest::Method::PATCH,
-        patch_path.clone(),
-        Some(serde_json::json!({
-            "conclusion": "passed",
-            "output": {"title": "t", "summary": "x".repeat(65_536), "annotations": bad_annotations}
-        })),
-    )
-    .await
-    .unwrap();
-    assert_eq!(resp.status().as_u16(), 422);
+    let body = json!({
+        "conclusion": "passed",
+        "output": {"title": "t", "summary": "x".repeat(65_536), "annotations": too_many}
+    });
+    let (status, answer) = fake.raw(Method::PATCH, &patch, Some(body), &token).await;
+    assert_eq!(status, 422, "GitHub-like answer to an invalid body");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid request.")
+    );
     let v = fake.take_violations();
     let text: Vec<String> = v.iter().map(ToString::to_string).collect();
     let has = |needle: &str| text.iter().any(|t| t.contains(needle));
@@ -755,54 +742,53 @@ async fn invalid_requests_are_recorded_as_violations() {
         v.iter()
             .all(|v| v.operation.as_deref() == Some("checks/update"))
     );
+    assert_eq!(
+        fake.check_runs(&repo)[0].conclusion.as_deref(),
+        Some("failure"),
+        "not applied"
+    );
 
-    // status completed without conclusion breaks the PATCH's anyOf.
-    send(
-        reqwest::Method::PATCH,
-        patch_path.clone(),
-        Some(serde_json::json!({"status": "completed"})),
-    )
-    .await
-    .unwrap();
+    // `status: completed` without `conclusion` breaks the PATCH's anyOf.
+    let completed = json!({"status": "completed"});
+    fake.raw(Method::PATCH, &patch, Some(completed), &token)
+        .await;
     let v = fake.take_violations();
-    assert!(v[0].problem.contains("anyOf"), "{v:?}");
+    assert!(v.len() == 1 && v[0].problem.contains("anyOf"), "{v:?}");
 
     // Missing required field, unknown path, wrong method, bad path and query parameters.
-    send(
-        reqwest::Method::POST,
-        "/repos/acme/gateway/check-runs".into(),
-        Some(serde_json::json!({"name": "x"})),
+    let no_sha = json!({"name": "x"});
+    fake.raw(
+        Method::POST,
+        "/repos/acme/gateway/check-runs",
+        Some(no_sha),
+        &token,
     )
-    .await
-    .unwrap();
-    send(
-        reqwest::Method::GET,
-        "/repos/acme/gateway/check-suites".into(),
+    .await;
+    fake.raw(
+        Method::GET,
+        "/repos/acme/gateway/check-suites",
         None,
+        &token,
     )
-    .await
-    .unwrap();
-    send(
-        reqwest::Method::PUT,
-        "/repos/acme/gateway/pulls/1".into(),
+    .await;
+    fake.raw(Method::PUT, "/repos/acme/gateway/pulls/1", None, &token)
+        .await;
+    fake.raw(Method::GET, "/repos/acme/gateway/pulls/one", None, &token)
+        .await;
+    fake.raw(
+        Method::GET,
+        "/repos/acme/gateway/pulls?state=merged&per_page=x&color=red",
         None,
+        &token,
     )
-    .await
-    .unwrap();
-    send(
-        reqwest::Method::GET,
-        "/repos/acme/gateway/pulls/one".into(),
-        None,
+    .await;
+    fake.raw(
+        Method::GET,
+        "/repos/acme/gateway/pulls/1",
+        Some(json!({})),
+        &token,
     )
-    .await
-    .unwrap();
-    send(
-        reqwest::Method::GET,
-        "/repos/acme/gateway/pulls?state=merged&per_page=x".into(),
-        None,
-    )
-    .await
-    .unwrap();
+    .await;
     let v: Vec<String> = fake
         .take_violations()
         .iter()
@@ -822,53 +808,89 @@ async fn invalid_requests_are_recorded_as_violations() {
         has("path parameter `pull_number` = \"one\" is not an integer"),
         "{v:#?}"
     );
-    assert!(has("query parameter `state`"), "{v:#?}");
+    assert!(
+        has("query parameter `state`: (body): \"merged\" is not one of"),
+        "{v:#?}"
+    );
     assert!(
         has("query parameter `per_page` = \"x\" is not an integer"),
         "{v:#?}"
     );
+    assert!(has("query parameter `color` is not defined"), "{v:#?}");
+    assert!(has("pulls/get takes no request body"), "{v:#?}");
+    assert_eq!(v.len(), 8, "{v:#?}");
 
-    // Missing GitHub headers.
-    http.get(format!("{}/repos/acme/gateway/pulls/1", fake.url()))
+    // Requests without GitHub's headers.
+    let bare = reqwest::Client::new()
+        .get(format!("{}/repos/acme/gateway/pulls/1", fake.url()))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
+    assert_eq!(bare.status().as_u16(), 200);
     let v: Vec<String> = fake
         .take_violations()
         .iter()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(v.len(), 3, "{v:#?}");
+    assert_eq!(
+        v.len(),
+        3,
+        "Accept, X-GitHub-Api-Version, User-Agent: {v:#?}"
+    );
+
+    // Credentials: no token, a made-up token, and an installation token on an /app endpoint.
+    assert_eq!(
+        fake.raw(Method::GET, "/repos/acme/gateway/pulls/1", None, "")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        fake.raw(
+            Method::GET,
+            "/repos/acme/gateway/pulls/1",
+            None,
+            "ghs_made_up"
+        )
+        .await
+        .0,
+        401
+    );
+    let (status, _) = fake
+        .raw(
+            Method::GET,
+            "/repos/acme/gateway/installation",
+            None,
+            &token,
+        )
+        .await;
+    assert_eq!(status, 401, "installation tokens are not App JWTs");
 }
 
-/// Mint an installation token by hand (App JWT signed with the test key).
-async fn mint_token_raw(fake: &FakeGitHub, installation: u64) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims =
-        serde_json::json!({"iat": now - 60, "exp": now + 300, "iss": fake.app_id().to_string()});
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_APP_PRIVATE_KEY.as_bytes()).unwrap();
-    let jwt = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-        &claims,
-        &key,
-    )
-    .unwrap();
-    let bytes = reqwest::Client::new()
-        .post(format!(
-            "{}/app/installations/{installation}/access_tokens",
-            fake.url()
-        ))
-        .header("accept", "application/vnd.github+json")
-        .header("x-github-api-version", "2022-11-28")
-        .header("user-agent", "raw-test")
-        .bearer_auth(jwt)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
+#[tokio::test]
+async fn enterprise_server_api_root_with_a_path() {
+    let options = FakeOptions {
+        path_prefix: "/api/v3".into(),
+        ..Default::default()
+    };
+    let (fake, repo, pr) = world_with(options).await;
+    for i in 0..120 {
+        fake.add_comment(&repo, pr, "someone", &format!("c{i}"));
+    }
+    let config = GitHubConfig::from_lookup(|k| (k == API_URL_ENV).then(|| fake.url()));
+    assert!(config.api_url.ends_with("/api/v3"));
+    let config = GitHubConfig {
+        retry: fake.config().retry,
+        ..config
+    };
+    let app = fake.app_with(config);
+    let comments = app
+        .installation(11)
+        .issue_comments(&repo, pr)
         .await
         .unwrap();
-    let resp: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    resp["token"].as_str().unwrap().to_string()
+    assert_eq!(comments.len(), 120, "pagination links stay below /api/v3");
+    let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().all(|p| p.starts_with("/api/v3/")), "{paths:?}");
 }

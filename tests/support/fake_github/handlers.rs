@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::checks::{check_run, checks_create, checks_for_ref};
 use super::openapi::Description;
 use super::state::*;
+use super::templates::{Templates, merge, now_rfc3339, paginate, team};
 
 /// Operations the fake implements: (method, path template, operationId). Checked against the
 /// description at start-up, and used for routing when the description is absent.
@@ -134,7 +136,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             body,
@@ -151,14 +153,8 @@ pub fn error(status: u16, message: &str) -> Reply {
     )
 }
 
-fn not_found() -> Reply {
+pub fn not_found() -> Reply {
     error(404, "Not Found")
-}
-
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Dispatch a call to its handler.
@@ -361,130 +357,6 @@ fn team_membership(state: &State, call: &Call) -> Reply {
     }
 }
 
-fn checks_create(repo: &mut FakeRepo, t: &Templates, call: &Call, id: u64) -> Reply {
-    let body = call.body.clone().unwrap_or(Value::Null);
-    let conclusion = str_field(&call.body, "conclusion");
-    let mut run = FakeCheckRun {
-        id,
-        app_id: t.ctx.app_id,
-        name: str_field(&call.body, "name").unwrap_or_default(),
-        head_sha: str_field(&call.body, "head_sha").unwrap_or_default(),
-        status: if conclusion.is_some() {
-            "completed".into()
-        } else {
-            str_field(&call.body, "status").unwrap_or_else(|| "queued".into())
-        },
-        conclusion,
-        ..Default::default()
-    };
-    apply_check_fields(&mut run, &body);
-    let reply = Reply::json(201, t.check_run(repo, &run));
-    repo.check_runs.push(run);
-    reply
-}
-
-fn check_run(repo: &mut FakeRepo, t: &Templates, call: &Call) -> Reply {
-    let Some(id) = num(call, "check_run_id") else {
-        return not_found();
-    };
-    let Some(pos) = repo.check_runs.iter().position(|r| r.id == id) else {
-        return not_found();
-    };
-    if call.op == "checks/update" {
-        if repo.check_runs[pos].app_id != t.ctx.app_id {
-            return error(403, "Resource not accessible by integration");
-        }
-        let body = call.body.clone().unwrap_or(Value::Null);
-        let run = &mut repo.check_runs[pos];
-        if let Some(c) = str_field(&call.body, "conclusion") {
-            run.conclusion = Some(c);
-            run.status = "completed".into();
-        }
-        if let Some(s) = str_field(&call.body, "status") {
-            run.status = s;
-        }
-        if let Some(n) = str_field(&call.body, "name") {
-            run.name = n;
-        }
-        apply_check_fields(run, &body);
-    }
-    let run = repo.check_runs[pos].clone();
-    Reply::json(200, t.check_run(repo, &run))
-}
-
-/// Fields shared by create and update; annotations are appended.
-fn apply_check_fields(run: &mut FakeCheckRun, body: &Value) {
-    let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    if let Some(v) = s("external_id") {
-        run.external_id = Some(v);
-    }
-    if let Some(v) = s("details_url") {
-        run.details_url = Some(v);
-    }
-    if let Some(v) = s("started_at") {
-        run.started_at = Some(v);
-    }
-    if let Some(v) = s("completed_at") {
-        run.completed_at = Some(v);
-    }
-    if let Some(out) = body.get("output") {
-        let o = |k: &str| out.get(k).and_then(Value::as_str).map(str::to_string);
-        run.title = o("title").or(run.title.take());
-        run.summary = o("summary").or(run.summary.take());
-        run.text = o("text").or(run.text.take());
-        if let Some(a) = out.get("annotations").and_then(Value::as_array) {
-            run.annotations.extend(a.iter().cloned());
-        }
-    }
-}
-
-fn checks_for_ref(repo: &FakeRepo, t: &Templates, call: &Call) -> Reply {
-    let git_ref = call.params.get("ref").cloned().unwrap_or_default();
-    let shas: Vec<String> = std::iter::once(git_ref.clone())
-        .chain(
-            repo.pulls
-                .values()
-                .filter(|p| {
-                    [
-                        p.head_ref.clone(),
-                        format!("heads/{}", p.head_ref),
-                        format!("refs/heads/{}", p.head_ref),
-                    ]
-                    .contains(&git_ref)
-                })
-                .map(|p| p.head_sha.clone()),
-        )
-        .collect();
-    let name = query(call, "check_name");
-    let status = query(call, "status");
-    let app_id = query(call, "app_id").and_then(|a| a.parse::<u64>().ok());
-    let latest = query(call, "filter").unwrap_or("latest") == "latest";
-    let mut runs: Vec<&FakeCheckRun> = repo
-        .check_runs
-        .iter()
-        .filter(|r| shas.contains(&r.head_sha))
-        .filter(|r| name.is_none_or(|n| r.name == n))
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| app_id.is_none_or(|a| r.app_id == a))
-        .collect();
-    if latest {
-        let mut newest: BTreeMap<(&str, u64), u64> = BTreeMap::new();
-        for r in &runs {
-            let e = newest.entry((&r.name, r.app_id)).or_default();
-            *e = (*e).max(r.id);
-        }
-        runs.retain(|r| newest.get(&(r.name.as_str(), r.app_id)) == Some(&r.id));
-    }
-    runs.sort_by_key(|r| std::cmp::Reverse(r.id));
-    let total = runs.len();
-    let items = runs.into_iter().map(|r| t.check_run(repo, r)).collect();
-    paginate(
-        items,
-        call,
-        |page| json!({"total_count": total, "check_runs": page}),
-    )
-}
-
 fn request_reviewers(repo: &mut FakeRepo, t: &Templates, call: &Call) -> Reply {
     let list = |k: &str| -> Vec<String> {
         call.body
@@ -570,218 +442,17 @@ fn with_pull(
     }
 }
 
-/// GitHub-style pagination: `per_page` (default 30, max 100), `page`, `Link` with next/last.
-fn paginate(items: Vec<Value>, call: &Call, wrap: impl FnOnce(Vec<Value>) -> Value) -> Reply {
-    let per_page = query(call, "per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(30)
-        .clamp(1, 100);
-    let page = query(call, "page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let pages = items.len().div_ceil(per_page).max(1);
-    let start = ((page - 1) * per_page).min(items.len());
-    let end = (start + per_page).min(items.len());
-    let slice = items[start..end].to_vec();
-    let mut reply = Reply::json(200, wrap(slice));
-    if page < pages {
-        let link_to = |p: usize| {
-            let mut q: Vec<(String, String)> = call
-                .query
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .cloned()
-                .collect();
-            q.push(("page".into(), p.to_string()));
-            let qs: Vec<String> = q
-                .iter()
-                .map(|(k, v)| format!("{k}={}", encode(v)))
-                .collect();
-            format!("{}?{}", call.self_url, qs.join("&"))
-        };
-        reply.headers.push((
-            "link".into(),
-            format!(
-                "<{}>; rel=\"next\", <{}>; rel=\"last\"",
-                link_to(page + 1),
-                link_to(pages)
-            ),
-        ));
-    }
-    reply
-}
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn query<'a>(call: &'a Call, name: &str) -> Option<&'a str> {
+pub fn query<'a>(call: &'a Call, name: &str) -> Option<&'a str> {
     call.query
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn num(call: &Call, name: &str) -> Option<u64> {
+pub fn num(call: &Call, name: &str) -> Option<u64> {
     call.params.get(name)?.parse().ok()
 }
 
-fn str_field(body: &Option<Value>, key: &str) -> Option<String> {
+pub fn str_field(body: &Option<Value>, key: &str) -> Option<String> {
     body.as_ref()?.get(key)?.as_str().map(str::to_string)
-}
-
-fn team(slug: &str) -> Value {
-    json!({"id": 1, "slug": slug, "name": slug, "node_id": "T_1", "url": "", "html_url": "", "permission": "pull",
-           "members_url": "", "repositories_url": "", "description": null, "privacy": "closed", "parent": null})
-}
-
-/// Deep merge: objects merged key by key (patch wins), anything else replaced.
-pub fn merge(base: Value, patch: Value) -> Value {
-    match (base, patch) {
-        (Value::Object(mut b), Value::Object(p)) => {
-            for (k, v) in p {
-                let merged = match b.remove(&k) {
-                    Some(old) => merge(old, v),
-                    None => v,
-                };
-                b.insert(k, merged);
-            }
-            Value::Object(b)
-        }
-        (_, p) => p,
-    }
-}
-
-/// Response bodies: GitHub's examples with the fake's data over them.
-struct Templates<'a> {
-    ctx: &'a Ctx<'a>,
-}
-
-impl Templates<'_> {
-    fn example(&self, op: &str, status: &str) -> Value {
-        self.ctx
-            .desc
-            .and_then(|d| d.example(op, status))
-            .unwrap_or_else(|| json!({}))
-    }
-
-    fn user(&self, login: &str) -> Value {
-        let base = self
-            .example("repos/get-collaborator-permission-level", "200")
-            .get("user")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        let bot = login.ends_with("[bot]");
-        let id = login
-            .bytes()
-            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
-            % 1_000_000;
-        merge(
-            base,
-            json!({"login": login, "id": id, "type": if bot { "Bot" } else { "User" },
-            "html_url": format!("https://github.example/{login}")}),
-        )
-    }
-
-    fn repo(&self, r: &FakeRepo) -> Value {
-        let base = self
-            .example("pulls/get", "200")
-            .pointer("/base/repo")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        merge(
-            base,
-            json!({"id": r.id, "name": r.name, "full_name": format!("{}/{}", r.owner, r.name),
-            "owner": self.user(&r.owner), "clone_url": r.clone_url(), "private": true, "fork": false, "default_branch": "main"}),
-        )
-    }
-
-    fn pull(&self, r: &FakeRepo, p: &FakePull) -> Value {
-        let base = self.example("pulls/get", "200");
-        let head_repo = merge(
-            self.repo(r),
-            json!({"clone_url": p.head_clone_url.clone().unwrap_or_else(|| r.clone_url())}),
-        );
-        merge(
-            base,
-            json!({
-                "number": p.number, "state": p.state, "title": p.title, "body": p.body, "draft": p.draft,
-                "merged": false, "user": self.user(&p.author),
-                "html_url": format!("https://github.example/{}/{}/pull/{}", r.owner, r.name, p.number),
-                "head": {"ref": p.head_ref, "sha": p.head_sha, "label": format!("{}:{}", r.owner, p.head_ref), "repo": head_repo, "user": self.user(&r.owner)},
-                "base": {"ref": p.base_ref, "sha": p.base_sha, "label": format!("{}:{}", r.owner, p.base_ref), "repo": self.repo(r), "user": self.user(&r.owner)},
-                "requested_reviewers": p.requested_users.iter().map(|u| self.user(u)).collect::<Vec<_>>(),
-                "requested_teams": p.requested_teams.iter().map(|s| team(s)).collect::<Vec<_>>(),
-            }),
-        )
-    }
-
-    fn commit(&self, c: &FakeCommit) -> Value {
-        let base = self
-            .example("pulls/list-commits", "200")
-            .get(0)
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        let account = |l: &Option<String>| l.as_deref().map_or(Value::Null, |l| self.user(l));
-        let mut v = merge(
-            base,
-            json!({
-                "sha": c.sha,
-                "commit": {"message": c.message,
-                    "author": {"name": c.author_name, "email": c.author_email, "date": now_rfc3339()},
-                    "committer": {"name": c.committer_name, "email": c.committer_email, "date": now_rfc3339()}},
-            }),
-        );
-        // Replace (not merge) the accounts: unlinked e-mails give `null`.
-        v["author"] = account(&c.author_login);
-        v["committer"] = account(&c.committer_login);
-        v
-    }
-
-    fn review(&self, r: &FakeReview) -> Value {
-        let base = self
-            .example("pulls/list-reviews", "200")
-            .get(0)
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        merge(
-            base,
-            json!({"id": r.id, "user": self.user(&r.user), "body": r.body, "state": r.state,
-            "commit_id": r.commit_id, "submitted_at": now_rfc3339()}),
-        )
-    }
-
-    fn comment(&self, r: &FakeRepo, c: &FakeComment) -> Value {
-        let base = self.example("issues/create-comment", "201");
-        merge(
-            base,
-            json!({"id": c.id, "user": self.user(&c.user), "body": c.body, "created_at": c.created_at,
-            "updated_at": c.updated_at, "author_association": "MEMBER",
-            "html_url": format!("https://github.example/{}/{}/pull/{}#issuecomment-{}", r.owner, r.name, c.issue_number, c.id)}),
-        )
-    }
-
-    fn check_run(&self, r: &FakeRepo, c: &FakeCheckRun) -> Value {
-        let base = self.example("checks/create", "201");
-        merge(
-            base,
-            json!({
-                "id": c.id, "name": c.name, "head_sha": c.head_sha, "status": c.status, "conclusion": c.conclusion,
-                "external_id": c.external_id, "details_url": c.details_url, "started_at": c.started_at,
-                "completed_at": c.completed_at,
-                "html_url": format!("https://github.example/{}/{}/runs/{}", r.owner, r.name, c.id),
-                "output": {"title": c.title, "summary": c.summary, "text": c.text, "annotations_count": c.annotations.len()},
-                "app": {"id": c.app_id, "slug": self.ctx.app_slug},
-                "pull_requests": [],
-            }),
-        )
-    }
 }
