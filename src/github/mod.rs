@@ -20,7 +20,7 @@
 //! - it attaches `Authorization` only when the URL host is `api.github.com` or empty, so
 //!   absolute `Link` pagination URLs on GitHub Enterprise Server silently lose authentication.
 //!
-//! Owning ~300 lines of auth + transport buys a testable contract: every attempt counted per
+//! Owning a few hundred lines of auth + transport buys a testable contract: every attempt counted per
 //! (operation, status class), typed errors, bounded retries honouring GitHub's rate-limit
 //! headers, one token per installation refreshed before expiry, no secret in any `Debug`.
 //! Crypto: reqwest's `rustls` uses aws-lc-rs, and jsonwebtoken has only its `aws_lc_rs` backend
@@ -41,7 +41,7 @@ mod types;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use auth::{AppCredentials, Secret};
+pub use auth::AppCredentials;
 pub use checks::{
     Annotation, AnnotationLevel, CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus,
     MAX_ANNOTATIONS_PER_REQUEST, MAX_OUTPUT_CHARS, NewCheckRun, truncate_with_notice,

@@ -285,7 +285,7 @@ pub fn handle(state: &mut State, ctx: &Ctx, call: Call) -> Reply {
                 200,
                 merge(
                     base,
-                    json!({"permission": legacy, "role_name": role, "user": t.user(&user)}),
+                    json!({"permission": legacy, "role_name": role, "user": merge(t.user(&user), json!({"role_name": role}))}),
                 ),
             )
         }

@@ -15,7 +15,9 @@
 //!   the fake issued, scoped to its installation's repositories (401 / 404 otherwise).
 //! - Faults: [`FakeGitHub::fail_next`] makes the next N calls of an operation answer 5xx, 429
 //!   with `retry-after`, a 403 secondary or primary rate limit, or answer late (timeouts).
-//! - Bodies are GitHub's own example responses with the fake's state laid over them.
+//! - Bodies are GitHub's own example responses with the fake's state laid over them, and every
+//!   2xx answer is itself checked against the operation's response schema (a fake that answers
+//!   wrong shapes would prove nothing about the client's decoding).
 
 mod auth;
 mod checks;

@@ -146,6 +146,23 @@ impl Description {
             .any(|o| o.method == method && o.template == template && o.id == id)
     }
 
+    /// Problems of a 2xx answer the fake gives for `operation_id` (its own response schema), so
+    /// the shapes clients are tested against are GitHub's.
+    pub fn check_response(&self, operation_id: &str, status: u16, body: &Value) -> Vec<String> {
+        let Some(op) = self.ops.iter().find(|o| o.id == operation_id) else {
+            return Vec::new();
+        };
+        match op
+            .responses
+            .pointer(&format!("/{status}/content/application~1json/schema"))
+        {
+            Some(schema) => schema::errors_of(schema, body, ""),
+            None => vec![format!(
+                "status {status} is not a documented answer of {operation_id}"
+            )],
+        }
+    }
+
     /// GitHub's first example response body of `operation_id` for `status`.
     pub fn example(&self, operation_id: &str, status: &str) -> Option<Value> {
         let op = self.ops.iter().find(|o| o.id == operation_id)?;

@@ -290,6 +290,18 @@ fn finish(
     reply: Reply,
     faulted: bool,
 ) -> Response {
+    if let Some(desc) = inner.desc
+        && (200..300).contains(&reply.status)
+    {
+        for problem in desc.check_response(op, reply.status, &reply.body) {
+            lock(&inner.violations).push(Violation {
+                method: method.to_string(),
+                path: path.into(),
+                operation: Some(op.into()),
+                problem: format!("the FAKE's answer breaks GitHub's response schema: {problem}"),
+            });
+        }
+    }
     let count = {
         let mut log = lock(&inner.log);
         log.push(RecordedRequest {

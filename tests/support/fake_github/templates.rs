@@ -67,7 +67,7 @@ fn encode(v: &str) -> String {
 
 pub fn team(slug: &str) -> Value {
     json!({"id": 1, "slug": slug, "name": slug, "node_id": "T_1", "url": "", "html_url": "", "permission": "pull",
-           "members_url": "", "repositories_url": "", "description": null, "privacy": "closed", "parent": null})
+           "members_url": "", "repositories_url": "", "description": null, "privacy": "closed", "parent": null, "type": "organization"})
 }
 
 /// Deep merge: objects merged key by key (patch wins), anything else replaced.
