@@ -9,6 +9,7 @@ pub mod commands;
 pub mod evaluate;
 pub mod fingerprint;
 pub mod git;
+pub mod github;
 pub mod history;
 pub mod lint;
 pub mod model;
