@@ -9,15 +9,15 @@
 //! No file content is read except to score inexact renames (`renames.rs`).
 
 use std::cmp::Ordering;
+use std::iter::Peekable;
 
-use git2::{Oid, Tree};
+use git2::Oid;
 
 use super::error::{GitError, ctx};
-use super::renames::{self, Entry};
+use super::renames::{self, ChangeSetOptions, Entry};
 use super::repo::Repo;
+use super::tree::{self, RawEntry, join};
 use super::{ChangeKind, ChangeSet, EntryKind, FileChange, Side};
-
-const MODE_TREE: i32 = 0o040000;
 
 /// A change before rename detection, with the path still in bytes.
 #[derive(Debug)]
@@ -31,21 +31,31 @@ pub(crate) enum RawChange {
 impl Repo {
     /// The changes from `base` to `head` (commits or any revisions; pass the
     /// merge-base as `base` for a pull request). Renames are detected (exact,
-    /// then by content similarity ≥ 50 %, bounded); copies are not. Sorted by
-    /// path.
+    /// then by content similarity ≥ 50 %, bounded; see [`ChangeSetOptions`]);
+    /// copies are not. Sorted by path.
     pub fn change_set(&self, base: &str, head: &str) -> Result<ChangeSet, GitError> {
+        self.change_set_with(base, head, &ChangeSetOptions::default())
+    }
+
+    /// [`Repo::change_set`] with explicit rename-detection limits.
+    pub fn change_set_with(
+        &self,
+        base: &str,
+        head: &str,
+        opts: &ChangeSetOptions,
+    ) -> Result<ChangeSet, GitError> {
         let base_oid = self.commit_oid(base)?;
         let head_oid = self.commit_oid(head)?;
         let tree_of = |oid: Oid, what: &str| {
             self.git
                 .find_commit(oid)
-                .and_then(|c| c.tree())
-                .map_err(ctx(format!("cannot read the tree of {what} commit {oid}")))
+                .map(|c| c.tree_id())
+                .map_err(ctx(format!("cannot read {what} commit {oid}")))
         };
         let old = tree_of(base_oid, "base")?;
         let new = tree_of(head_oid, "head")?;
         let raw = self.diff_trees(Some(old), Some(new))?;
-        let changes = renames::detect(self, raw)?;
+        let changes = renames::detect(self, raw, opts)?;
         let mut changes: Vec<FileChange> = changes;
         changes.sort_by(|a, b| {
             a.path()
@@ -63,82 +73,61 @@ impl Repo {
     /// tree), in no particular order.
     pub(crate) fn diff_trees(
         &self,
-        old: Option<Tree<'_>>,
-        new: Option<Tree<'_>>,
+        old: Option<Oid>,
+        new: Option<Oid>,
     ) -> Result<Vec<RawChange>, GitError> {
+        let odb = self
+            .git
+            .odb()
+            .map_err(ctx("cannot open the object database"))?;
         let mut out = Vec::new();
-        let mut stack: Vec<(Vec<u8>, Option<Tree<'_>>, Option<Tree<'_>>)> =
-            vec![(Vec::new(), old, new)];
-        let find = |oid: Oid, path: &[u8]| {
-            self.git.find_tree(oid).map_err(|e| {
-                ctx(format!(
-                    "cannot read directory {}",
-                    String::from_utf8_lossy(path)
-                ))(e)
-            })
-        };
+        let mut stack: Vec<(Vec<u8>, Option<Oid>, Option<Oid>)> = vec![(Vec::new(), old, new)];
         while let Some((prefix, old, new)) = stack.pop() {
-            let (olen, nlen) = (
-                old.as_ref().map_or(0, |t| t.len()),
-                new.as_ref().map_or(0, |t| t.len()),
-            );
-            let (mut i, mut j) = (0, 0);
-            while i < olen || j < nlen {
-                let o = old
-                    .as_ref()
-                    .and_then(|t| if i < olen { t.get(i) } else { None });
-                let n = new
-                    .as_ref()
-                    .and_then(|t| if j < nlen { t.get(j) } else { None });
+            let old_obj = old.map(|id| tree::read(&odb, id, &prefix)).transpose()?;
+            let new_obj = new.map(|id| tree::read(&odb, id, &prefix)).transpose()?;
+            let mut os = tree::entries(old_obj.as_ref().map_or(&[][..], |o| o.data())).peekable();
+            let mut ns = tree::entries(new_obj.as_ref().map_or(&[][..], |o| o.data())).peekable();
+            loop {
+                let (o, n) = (peek(&mut os, old, &prefix)?, peek(&mut ns, new, &prefix)?);
                 let ord = match (&o, &n) {
-                    (Some(o), Some(n)) => git_order(
-                        o.name_bytes(),
-                        o.filemode_raw() == MODE_TREE,
-                        n.name_bytes(),
-                        n.filemode_raw() == MODE_TREE,
-                    ),
+                    (Some(o), Some(n)) => git_order(o.name, o.is_tree(), n.name, n.is_tree()),
                     (Some(_), None) => Ordering::Less,
-                    (None, _) => Ordering::Greater,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => break,
                 };
-                match ord {
-                    Ordering::Less => {
-                        i += 1;
-                        let Some(o) = o else { continue };
-                        let path = join(&prefix, o.name_bytes());
-                        if o.filemode_raw() == MODE_TREE {
-                            let t = find(o.id(), &path)?;
-                            stack.push((path, Some(t), None));
-                        } else if let Some(e) = Entry::new(path, o.id(), o.filemode_raw()) {
+                match (ord, o, n) {
+                    (Ordering::Less, Some(o), _) => {
+                        os.next();
+                        let path = join(&prefix, o.name);
+                        if o.is_tree() {
+                            stack.push((path, Some(o.id), None));
+                        } else if let Some(e) = Entry::new(path, o.id, o.mode) {
                             out.push(RawChange::Deleted(e));
                         }
                     }
-                    Ordering::Greater => {
-                        j += 1;
-                        let Some(n) = n else { continue };
-                        let path = join(&prefix, n.name_bytes());
-                        if n.filemode_raw() == MODE_TREE {
-                            let t = find(n.id(), &path)?;
-                            stack.push((path, None, Some(t)));
-                        } else if let Some(e) = Entry::new(path, n.id(), n.filemode_raw()) {
+                    (Ordering::Greater, _, Some(n)) => {
+                        ns.next();
+                        let path = join(&prefix, n.name);
+                        if n.is_tree() {
+                            stack.push((path, None, Some(n.id)));
+                        } else if let Some(e) = Entry::new(path, n.id, n.mode) {
                             out.push(RawChange::Added(e));
                         }
                     }
-                    Ordering::Equal => {
-                        i += 1;
-                        j += 1;
-                        let (Some(o), Some(n)) = (o, n) else { continue };
-                        if o.id() == n.id() && o.filemode_raw() == n.filemode_raw() {
+                    (_, Some(o), Some(n)) => {
+                        os.next();
+                        ns.next();
+                        if o.id == n.id && o.mode == n.mode {
                             continue;
                         }
-                        let path = join(&prefix, n.name_bytes());
-                        if o.filemode_raw() == MODE_TREE {
+                        let path = join(&prefix, n.name);
+                        if o.is_tree() {
                             // Equal order implies both are trees.
-                            let (ot, nt) = (find(o.id(), &path)?, find(n.id(), &path)?);
-                            stack.push((path, Some(ot), Some(nt)));
+                            stack.push((path, Some(o.id), Some(n.id)));
                             continue;
                         }
-                        let oe = Entry::new(path.clone(), o.id(), o.filemode_raw());
-                        let ne = Entry::new(path, n.id(), n.filemode_raw());
+                        let oe = Entry::new(path.clone(), o.id, o.mode);
+                        let ne = Entry::new(path, n.id, n.mode);
                         match (oe, ne) {
                             (Some(oe), Some(ne)) => out.push(RawChange::Modified(oe, ne)),
                             (Some(oe), None) => out.push(RawChange::Deleted(oe)),
@@ -146,10 +135,24 @@ impl Repo {
                             (None, None) => {}
                         }
                     }
+                    _ => break,
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// The next entry without consuming it; a malformed entry is an error.
+fn peek<'a>(
+    it: &mut Peekable<tree::Entries<'a>>,
+    id: Option<Oid>,
+    path: &[u8],
+) -> Result<Option<RawEntry<'a>>, GitError> {
+    match it.peek() {
+        None => Ok(None),
+        Some(Ok(e)) => Ok(Some(*e)),
+        Some(Err(why)) => Err(tree::corrupt(id.unwrap_or(Oid::ZERO_SHA1), path, why)),
     }
 }
 
@@ -171,16 +174,6 @@ fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
     end(a, a_tree)
         .cmp(&end(b, b_tree))
         .then(a.len().cmp(&b.len()))
-}
-
-fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = Vec::with_capacity(prefix.len() + 1 + name.len());
-    p.extend_from_slice(prefix);
-    if !prefix.is_empty() {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
 }
 
 /// Turn a same-path pair into a change: a different kind of entry (file,

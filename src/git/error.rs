@@ -50,6 +50,10 @@ pub enum GitError {
     #[error("{path:?} is not a repository-relative path; use '/' separators and no '..'")]
     InvalidPath { path: String },
 
+    /// An object that does not parse.
+    #[error("{what}; the repository may be damaged, run `git fsck`")]
+    Corrupt { what: String },
+
     /// Anything else libgit2 reports (corrupt objects, I/O errors).
     #[error("{action}: {}", cause.message())]
     Git { action: String, cause: git2::Error },

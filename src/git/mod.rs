@@ -13,15 +13,17 @@ mod files;
 mod history;
 mod renames;
 mod repo;
+mod similarity;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 pub use error::GitError;
 pub use files::CommitSource;
 pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
-pub use renames::{MAX_CANDIDATES as RENAME_CANDIDATE_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub use renames::{ChangeSetOptions, DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub use repo::{Repo, TRUST_OWNER_ENV};
 
 /// How a file changed between base and head.

@@ -44,6 +44,7 @@ impl Repo {
 
     /// [`Repo::open`] with the owner trust decided by the caller.
     pub fn open_with(path: &Path, trust_other_owner: bool) -> Result<Repo, GitError> {
+        tune_libgit2();
         let gitdir = Repository::discover_path(path, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|e| match e.code() {
                 ErrorCode::NotFound => GitError::NotARepository {
@@ -154,6 +155,22 @@ impl Repo {
                 _ => ctx(format!("cannot compute the merge-base of {a} and {b}"))(e),
             })
     }
+}
+
+/// Process-wide libgit2 settings, applied once before the first open.
+///
+/// - No re-hashing of every object read: git does not do it either (objects
+///   are verified when fetched and indexed); SHA-1 with collision detection
+///   was a fifth of the time of a large diff.
+/// - No object cache: secarch reads each tree once per diff or walk, and the
+///   cache (up to 256 MiB) only held memory — a third of the peak on the
+///   100k-file benchmark (`BENCHMARKS.md`).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
+    });
 }
 
 /// Open with libgit2's owner validation switched off for this one call.

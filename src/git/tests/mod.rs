@@ -5,6 +5,7 @@
 mod changes;
 mod history;
 mod open;
+mod renames;
 
 use std::cell::Cell;
 use std::path::Path;
