@@ -224,7 +224,7 @@ impl Repo {
         for parent in parents {
             let old = parent.as_ref().map(|p| p.tree_id());
             let mut paths: Vec<String> = self
-                .diff_trees(old, Some(commit.tree_id()))?
+                .diff_trees(old, Some(commit.tree_id()), 1)?
                 .into_iter()
                 .map(|c| match c {
                     RawChange::Added(e) | RawChange::Deleted(e) | RawChange::Modified(_, e) => {

@@ -18,12 +18,13 @@ mod similarity;
 mod tests;
 mod tree;
 
+pub use diff::{ChangeSetOptions, MAX_THREADS};
 pub use error::GitError;
 pub use files::CommitSource;
 pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
-pub use renames::{ChangeSetOptions, DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub use repo::{Repo, TRUST_OWNER_ENV};
 
 /// How a file changed between base and head.

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use git2::{ObjectType, Odb, Oid};
 
-use super::diff::{RawChange, modified};
+use super::diff::{ChangeSetOptions, RawChange, modified};
 use super::error::{GitError, ctx};
 use super::repo::Repo;
 use super::similarity::{Signature, signature, similarity, sizes_compatible};
@@ -43,23 +43,6 @@ const MAX_TOTAL_BYTES: usize = 256 * 1024 * 1024;
 const POSTING_CAP: usize = 128;
 /// git's id of the empty blob.
 const EMPTY_BLOB: &str = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
-
-/// How [`Repo::change_set_with`] looks for renames.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChangeSetOptions {
-    /// Most files left unpaired after exact matching (deleted + added) for
-    /// which every pair is considered by content similarity; above it only
-    /// same-name pairs are. `0`: exact renames only.
-    pub rename_limit: usize,
-}
-
-impl Default for ChangeSetOptions {
-    fn default() -> ChangeSetOptions {
-        ChangeSetOptions {
-            rename_limit: DEFAULT_RENAME_LIMIT,
-        }
-    }
-}
 
 /// One side of a raw change: path in bytes (git paths need not be UTF-8).
 #[derive(Debug, Clone)]

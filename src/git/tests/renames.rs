@@ -56,7 +56,10 @@ fn within_the_limit_every_similar_pair_is_found() {
 fn above_the_limit_only_same_name_pairs_are_compared() {
     let (f, base, head) = fixture();
     // 3 sources + 3 targets left after the exact pass > 5.
-    let opts = ChangeSetOptions { rename_limit: 5 };
+    let opts = ChangeSetOptions {
+        rename_limit: 5,
+        ..Default::default()
+    };
     let cs = f.repo().change_set_with(&base, &head, &opts).unwrap();
     assert_eq!(
         renames(&cs),
@@ -76,7 +79,10 @@ fn above_the_limit_only_same_name_pairs_are_compared() {
         "{kinds:?}"
     );
     // Exactly at the limit the full search runs.
-    let opts = ChangeSetOptions { rename_limit: 6 };
+    let opts = ChangeSetOptions {
+        rename_limit: 6,
+        ..Default::default()
+    };
     let cs = f.repo().change_set_with(&base, &head, &opts).unwrap();
     assert_eq!(renames(&cs).len(), 4);
 }
@@ -84,7 +90,10 @@ fn above_the_limit_only_same_name_pairs_are_compared() {
 #[test]
 fn limit_zero_keeps_exact_renames_only() {
     let (f, base, head) = fixture();
-    let opts = ChangeSetOptions { rename_limit: 0 };
+    let opts = ChangeSetOptions {
+        rename_limit: 0,
+        ..Default::default()
+    };
     let cs = f.repo().change_set_with(&base, &head, &opts).unwrap();
     assert_eq!(renames(&cs), vec![("exact/a.txt", "moved/a.txt")]);
     assert_eq!(cs.changes.len(), 7);
@@ -100,7 +109,10 @@ fn ambiguous_names_are_not_paired_by_name() {
     f.remove("y");
     f.write("z/conf.yml", text("x") + "edited\n");
     let head = f.commit("merge two into one");
-    let opts = ChangeSetOptions { rename_limit: 1 };
+    let opts = ChangeSetOptions {
+        rename_limit: 1,
+        ..Default::default()
+    };
     let cs = f.repo().change_set_with(&base, &head, &opts).unwrap();
     assert!(renames(&cs).is_empty(), "{:?}", renames(&cs));
     // The full search picks the right one.
