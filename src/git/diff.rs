@@ -204,8 +204,8 @@ fn diff_level(
                 os.next();
                 let path = join(&prefix, o.name);
                 if o.is_tree() {
-                    more((path, Some(o.id), None));
-                } else if let Some(e) = Entry::new(path, o.id, o.mode) {
+                    more((path, Some(o.id()), None));
+                } else if let Some(e) = Entry::new(path, o.id(), o.mode) {
                     out.push(RawChange::Deleted(e));
                 }
             }
@@ -213,25 +213,25 @@ fn diff_level(
                 ns.next();
                 let path = join(&prefix, n.name);
                 if n.is_tree() {
-                    more((path, None, Some(n.id)));
-                } else if let Some(e) = Entry::new(path, n.id, n.mode) {
+                    more((path, None, Some(n.id())));
+                } else if let Some(e) = Entry::new(path, n.id(), n.mode) {
                     out.push(RawChange::Added(e));
                 }
             }
             (_, Some(o), Some(n)) => {
                 os.next();
                 ns.next();
-                if o.id == n.id && o.mode == n.mode {
+                if o.raw_id == n.raw_id && o.mode == n.mode {
                     continue;
                 }
                 let path = join(&prefix, n.name);
                 if o.is_tree() {
                     // Equal order implies both are trees.
-                    more((path, Some(o.id), Some(n.id)));
+                    more((path, Some(o.id()), Some(n.id())));
                     continue;
                 }
-                let oe = Entry::new(path.clone(), o.id, o.mode);
-                let ne = Entry::new(path, n.id, n.mode);
+                let oe = Entry::new(path.clone(), o.id(), o.mode);
+                let ne = Entry::new(path, n.id(), n.mode);
                 match (oe, ne) {
                     (Some(oe), Some(ne)) => out.push(RawChange::Modified(oe, ne)),
                     (Some(oe), None) => out.push(RawChange::Deleted(oe)),

@@ -31,6 +31,10 @@ pub enum GitError {
     #[error("revision '{rev}' is a {kind}, not a commit; pass a branch, tag or commit id")]
     NotACommit { rev: String, kind: String },
 
+    /// An object id that names something other than file content.
+    #[error("object {id} is a {kind}, not file content (a blob)")]
+    NotABlob { id: String, kind: String },
+
     /// No `origin/HEAD`, `main` or `master` to compare against.
     #[error(
         "cannot tell which branch to compare against: there is no origin/HEAD, main or master; \

@@ -34,8 +34,8 @@ impl Repo {
             _ => ctx(format!("cannot read {what}"))(e),
         })?;
         if kind != ObjectType::Blob {
-            return Err(GitError::NotACommit {
-                rev: oid.to_string(),
+            return Err(GitError::NotABlob {
+                id: oid.to_string(),
                 kind: kind.str().to_string(),
             });
         }
@@ -113,14 +113,14 @@ impl Repo {
                 let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
                 let path = tree::join(&prefix, entry.name);
                 if entry.is_tree() {
-                    stack.push((path, entry.id));
+                    stack.push((path, entry.id()));
                 } else if matches!(
                     entry_kind(entry.mode),
                     Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
                 ) {
                     let path = String::from_utf8_lossy(&path);
                     if filter(&path) {
-                        out.push((path.into_owned(), entry.id.to_string()));
+                        out.push((path.into_owned(), entry.id().to_string()));
                     }
                 }
             }

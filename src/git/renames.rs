@@ -58,10 +58,11 @@ impl Entry {
         entry_kind(mode).map(|kind| Entry { path, id, kind })
     }
 
-    fn side(&self) -> Side {
+    fn into_side(self) -> Side {
         Side {
-            path: String::from_utf8_lossy(&self.path).into_owned(),
-            id: self.id.to_string(),
+            path: String::from_utf8(self.path)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            id: hex_id(self.id),
             kind: self.kind,
         }
     }
@@ -78,6 +79,17 @@ impl Entry {
     }
 }
 
+/// Lowercase hex of an id, without going through `fmt` (10k+ per change set).
+fn hex_id(id: Oid) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * id.as_bytes().len());
+    for &b in id.as_bytes() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 /// Pair deletions with additions into renames; everything else passes through.
 pub(crate) fn detect(
     repo: &Repo,
@@ -90,7 +102,7 @@ pub(crate) fn detect(
         match change {
             RawChange::Added(e) => added.push(e),
             RawChange::Deleted(e) => deleted.push(e),
-            RawChange::Modified(o, n) => out.push(modified(o.side(), n.side())),
+            RawChange::Modified(o, n) => out.push(modified(o.into_side(), n.into_side())),
         }
     }
     // Deterministic pairing regardless of traversal order.
@@ -108,25 +120,27 @@ pub(crate) fn detect(
         };
         pairs.extend(sides.inexact(repo, opts.rename_limit)?);
     }
+    let mut deleted: Vec<Option<Entry>> = deleted.into_iter().map(Some).collect();
+    let mut added: Vec<Option<Entry>> = added.into_iter().map(Some).collect();
     for (s, t) in pairs {
         out.push(FileChange {
             kind: ChangeKind::Renamed,
-            old: Some(deleted[s].side()),
-            new: Some(added[t].side()),
+            old: deleted[s].take().map(Entry::into_side),
+            new: added[t].take().map(Entry::into_side),
         });
     }
-    for (e, _) in deleted.iter().zip(&src_used).filter(|(_, u)| !**u) {
+    for e in deleted.into_iter().flatten() {
         out.push(FileChange {
             kind: ChangeKind::Deleted,
-            old: Some(e.side()),
+            old: Some(e.into_side()),
             new: None,
         });
     }
-    for (e, _) in added.iter().zip(&tgt_used).filter(|(_, u)| !**u) {
+    for e in added.into_iter().flatten() {
         out.push(FileChange {
             kind: ChangeKind::Added,
             old: None,
-            new: Some(e.side()),
+            new: Some(e.into_side()),
         });
     }
     Ok(out)

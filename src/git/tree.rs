@@ -16,12 +16,19 @@ const OID_LEN: usize = 20;
 pub(crate) struct RawEntry<'a> {
     pub mode: i32,
     pub name: &'a [u8],
-    pub id: Oid,
+    /// The raw 20-byte id: compared as bytes, turned into an [`Oid`] only
+    /// for entries that are kept.
+    pub raw_id: &'a [u8; OID_LEN],
 }
 
 impl RawEntry<'_> {
     pub fn is_tree(&self) -> bool {
         self.mode & 0o170000 == 0o040000
+    }
+
+    pub fn id(&self) -> Oid {
+        // A 20-byte slice always converts.
+        Oid::from_bytes(self.raw_id).unwrap_or(Oid::ZERO_SHA1)
     }
 }
 
@@ -57,21 +64,19 @@ impl<'a> Iterator for Entries<'a> {
 }
 
 fn parse_one(data: &[u8]) -> Result<(RawEntry<'_>, &[u8]), &'static str> {
-    let space = data
-        .iter()
-        .position(|&b| b == b' ')
-        .ok_or("entry without a mode")?;
-    let digits = &data[..space];
-    if digits.is_empty() || digits.len() > 7 {
-        return Err("bad file mode");
-    }
     let mut mode: i32 = 0;
-    for &d in digits {
-        if !(b'0'..=b'7').contains(&d) {
-            return Err("bad file mode");
+    let mut space = None;
+    for (i, &d) in data.iter().enumerate().take(8) {
+        match d {
+            b'0'..=b'7' => mode = mode * 8 + i32::from(d - b'0'),
+            b' ' if i > 0 => {
+                space = Some(i);
+                break;
+            }
+            _ => return Err("bad file mode"),
         }
-        mode = mode * 8 + i32::from(d - b'0');
     }
+    let space = space.ok_or("bad file mode")?;
     let rest = &data[space + 1..];
     let nul = rest
         .iter()
@@ -81,11 +86,11 @@ fn parse_one(data: &[u8]) -> Result<(RawEntry<'_>, &[u8]), &'static str> {
         return Err("empty entry name");
     }
     let name = &rest[..nul];
-    let id_bytes = rest
+    let raw_id: &[u8; OID_LEN] = rest
         .get(nul + 1..nul + 1 + OID_LEN)
+        .and_then(|b| b.try_into().ok())
         .ok_or("truncated entry id")?;
-    let id = Oid::from_bytes(id_bytes).map_err(|_| "bad entry id")?;
-    Ok((RawEntry { mode, name, id }, &rest[nul + 1 + OID_LEN..]))
+    Ok((RawEntry { mode, name, raw_id }, &rest[nul + 1 + OID_LEN..]))
 }
 
 /// `prefix/name`, or `name` at the root.
@@ -157,7 +162,7 @@ mod tests {
         assert_eq!((got[0].mode, got[0].name), (0o100644, &b"a.txt"[..]));
         assert!(got[1].is_tree() && !got[0].is_tree() && !got[2].is_tree());
         assert_eq!(got[2].name, b"sub\xff");
-        assert_eq!(got[2].id, Oid::from_bytes(&[3; 20]).unwrap());
+        assert_eq!(got[2].id(), Oid::from_bytes(&[3; 20]).unwrap());
     }
 
     #[test]

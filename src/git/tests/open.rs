@@ -250,4 +250,12 @@ fn read_blob_refuses_blobs_over_the_cap() {
     assert!(matches!(err, GitError::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("not read"), "{err}");
     assert!(repo.read_blob("not-hex").is_err());
+    let f2 = Fixture::new("main");
+    f2.write("a.txt", "a\n");
+    let c = f2.commit("c");
+    let err = f2.repo().read_blob(&c).unwrap_err();
+    assert!(
+        err.to_string().contains("is a commit, not file content"),
+        "{err}"
+    );
 }
