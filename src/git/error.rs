@@ -6,6 +6,10 @@ use std::path::PathBuf;
 /// Why a git operation failed.
 #[derive(thiserror::Error, Debug)]
 pub enum GitError {
+    /// The path given to open does not exist.
+    #[error("{} does not exist; pass --repo <dir> with the repository's directory", path.display())]
+    NoSuchPath { path: PathBuf },
+
     /// Neither the path nor any parent holds a repository.
     #[error(
         "{} is not inside a git repository; run secarch in a clone of the repository or pass --repo <dir>",

@@ -4,6 +4,14 @@
 //! This is the only module that touches a repository on disk. Everything it
 //! returns is plain data (`ChangeSet`, bytes), so the rest of the core is
 //! testable without git.
+//!
+//! - `repo.rs`: [`Repo::open`] (discovery, `safe.directory`), revisions,
+//!   default base, merge-base.
+//! - `diff.rs`, `tree.rs`: the tree-to-tree diff behind [`Repo::change_set`].
+//! - `renames.rs`, `similarity.rs`: exact and content-similarity renames.
+//! - `files.rs`: blobs, files at a commit, [`CommitSource`], `tree_files`.
+//! - `history.rs`: file history, commits touching paths, commit authorship.
+//! - `error.rs`: [`GitError`], worded for the person running secarch.
 
 use serde::Serialize;
 

@@ -48,6 +48,11 @@ impl Repo {
     /// [`Repo::open`] with the owner trust decided by the caller.
     pub fn open_with(path: &Path, trust_other_owner: bool) -> Result<Repo, GitError> {
         tune_libgit2();
+        if !path.exists() {
+            return Err(GitError::NoSuchPath {
+                path: path.to_path_buf(),
+            });
+        }
         let gitdir = Repository::discover_path(path, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|e| match e.code() {
                 ErrorCode::NotFound => GitError::NotARepository {
