@@ -2,7 +2,8 @@
 //! `secarch check` does before classification — open, resolve, merge-base,
 //! change set — and prints the counts as JSON.
 //!
-//! `cargo run --release --example changeset -- --repo DIR --base REV --head REV [--engine secarch|libgit2]`
+//! `cargo run --release --example changeset -- --repo DIR --base REV --head REV
+//!     [--rename-limit N] [--threads N] [--engine secarch|libgit2]`
 //!
 //! `--engine libgit2` runs libgit2's own diff and rename search instead, with
 //! the best options found, for comparison.
@@ -10,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use secarch::git::Repo;
+use secarch::git::{ChangeSetOptions, Repo};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -20,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "HEAD".to_string(),
         "secarch".to_string(),
     );
+    let mut opts = ChangeSetOptions::default();
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
@@ -27,6 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--base" => base = Some(val()?),
             "--head" => head = val()?,
             "--engine" => engine = val()?,
+            "--rename-limit" => opts.rename_limit = val()?.parse()?,
+            "--threads" => opts.threads = val()?.parse()?,
             _ => return Err(format!("unknown argument {a}").into()),
         }
     }
@@ -40,11 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     match engine.as_str() {
         "secarch" => {
-            for c in r.change_set(&base, &head)?.changes {
+            for c in r.change_set_with(&base, &head, &opts)?.changes {
                 *counts.entry(c.kind.as_str().to_string()).or_default() += 1;
             }
         }
-        "libgit2" => libgit2(&repo, &base, &head, &mut counts)?,
+        "libgit2" => libgit2(&repo, &base, &head, opts.rename_limit, &mut counts)?,
         other => return Err(format!("unknown engine {other}").into()),
     }
     let total: usize = counts.values().sum();
@@ -61,6 +65,7 @@ fn libgit2(
     repo: &std::path::Path,
     base: &str,
     head: &str,
+    rename_limit: usize,
     counts: &mut BTreeMap<String, usize>,
 ) -> Result<(), git2::Error> {
     let git = git2::Repository::discover(repo)?;
@@ -75,7 +80,7 @@ fn libgit2(
     find.renames(true)
         .copies(false)
         .rename_threshold(50)
-        .rename_limit(20_000);
+        .rename_limit(rename_limit);
     diff.find_similar(Some(&mut find))?;
     for d in diff.deltas() {
         *counts

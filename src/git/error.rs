@@ -6,6 +6,10 @@ use std::path::PathBuf;
 /// Why a git operation failed.
 #[derive(thiserror::Error, Debug)]
 pub enum GitError {
+    /// The path given to open does not exist.
+    #[error("{} does not exist; pass --repo <dir> with the repository's directory", path.display())]
+    NoSuchPath { path: PathBuf },
+
     /// Neither the path nor any parent holds a repository.
     #[error(
         "{} is not inside a git repository; run secarch in a clone of the repository or pass --repo <dir>",
@@ -31,6 +35,10 @@ pub enum GitError {
     #[error("revision '{rev}' is a {kind}, not a commit; pass a branch, tag or commit id")]
     NotACommit { rev: String, kind: String },
 
+    /// An object id that names something other than file content.
+    #[error("object {id} is a {kind}, not file content (a blob)")]
+    NotABlob { id: String, kind: String },
+
     /// No `origin/HEAD`, `main` or `master` to compare against.
     #[error(
         "cannot tell which branch to compare against: there is no origin/HEAD, main or master; \
@@ -49,6 +57,10 @@ pub enum GitError {
     /// A path that is not repository-relative.
     #[error("{path:?} is not a repository-relative path; use '/' separators and no '..'")]
     InvalidPath { path: String },
+
+    /// An object that does not parse.
+    #[error("{what}; the repository may be damaged, run `git fsck`")]
+    Corrupt { what: String },
 
     /// Anything else libgit2 reports (corrupt objects, I/O errors).
     #[error("{action}: {}", cause.message())]

@@ -6,6 +6,7 @@ use git2::{ErrorCode, ObjectType, Oid, Tree};
 
 use super::error::{GitError, ctx};
 use super::repo::Repo;
+use super::tree;
 use super::{EntryKind, entry_kind};
 use crate::source::{FileSource, MAX_FILE_BYTES, is_safe_relative};
 
@@ -33,8 +34,8 @@ impl Repo {
             _ => ctx(format!("cannot read {what}"))(e),
         })?;
         if kind != ObjectType::Blob {
-            return Err(GitError::NotACommit {
-                rev: oid.to_string(),
+            return Err(GitError::NotABlob {
+                id: oid.to_string(),
                 kind: kind.str().to_string(),
             });
         }
@@ -98,34 +99,29 @@ impl Repo {
         commit: &str,
         filter: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<(String, String)>, GitError> {
-        let root = self.commit_tree(commit)?;
+        let root = self.commit_tree(commit)?.id();
+        let odb = self
+            .git
+            .odb()
+            .map_err(ctx("cannot open the object database"))?;
         let mut out = Vec::new();
         // Explicit stack: tree depth comes from the repository, not from us.
-        let mut stack: Vec<(Vec<u8>, Tree<'_>)> = vec![(Vec::new(), root)];
-        while let Some((prefix, tree)) = stack.pop() {
-            for entry in tree.iter() {
-                let mut path = prefix.clone();
-                if !path.is_empty() {
-                    path.push(b'/');
-                }
-                path.extend_from_slice(entry.name_bytes());
-                match entry.kind() {
-                    Some(ObjectType::Tree) => {
-                        let sub = self.git.find_tree(entry.id()).map_err(|e| {
-                            ctx(format!(
-                                "cannot read directory {} at {commit}",
-                                String::from_utf8_lossy(&path)
-                            ))(e)
-                        })?;
-                        stack.push((path, sub));
+        let mut stack: Vec<(Vec<u8>, Oid)> = vec![(Vec::new(), root)];
+        while let Some((prefix, id)) = stack.pop() {
+            let obj = tree::read(&odb, id, &prefix)?;
+            for entry in tree::entries(obj.data()) {
+                let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
+                let path = tree::join(&prefix, entry.name);
+                if entry.is_tree() {
+                    stack.push((path, entry.id()));
+                } else if matches!(
+                    entry_kind(entry.mode),
+                    Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
+                ) {
+                    let path = String::from_utf8_lossy(&path);
+                    if filter(&path) {
+                        out.push((path.into_owned(), entry.id().to_string()));
                     }
-                    Some(ObjectType::Blob) => {
-                        let path = String::from_utf8_lossy(&path);
-                        if filter(&path) {
-                            out.push((path.into_owned(), entry.id().to_string()));
-                        }
-                    }
-                    _ => {}
                 }
             }
         }

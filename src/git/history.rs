@@ -215,7 +215,6 @@ impl Repo {
         commit: &Commit<'_>,
         filter: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<String>, GitError> {
-        let tree = self.tree_of(commit)?;
         let mut result: Option<Vec<String>> = None;
         let parents: Vec<Option<Commit<'_>>> = if commit.parent_count() == 0 {
             vec![None]
@@ -223,9 +222,9 @@ impl Repo {
             commit.parents().map(Some).collect()
         };
         for parent in parents {
-            let old = parent.as_ref().map(|p| self.tree_of(p)).transpose()?;
+            let old = parent.as_ref().map(|p| p.tree_id());
             let mut paths: Vec<String> = self
-                .diff_trees(old, Some(tree.clone()))?
+                .diff_trees(old, Some(commit.tree_id()), 1)?
                 .into_iter()
                 .map(|c| match c {
                     RawChange::Added(e) | RawChange::Deleted(e) | RawChange::Modified(_, e) => {

@@ -4,6 +4,14 @@
 //! This is the only module that touches a repository on disk. Everything it
 //! returns is plain data (`ChangeSet`, bytes), so the rest of the core is
 //! testable without git.
+//!
+//! - `repo.rs`: [`Repo::open`] (discovery, `safe.directory`), revisions,
+//!   default base, merge-base.
+//! - `diff.rs`, `tree.rs`: the tree-to-tree diff behind [`Repo::change_set`].
+//! - `renames.rs`, `similarity.rs`: exact and content-similarity renames.
+//! - `files.rs`: blobs, files at a commit, [`CommitSource`], `tree_files`.
+//! - `history.rs`: file history, commits touching paths, commit authorship.
+//! - `error.rs`: [`GitError`], worded for the person running secarch.
 
 use serde::Serialize;
 
@@ -13,15 +21,18 @@ mod files;
 mod history;
 mod renames;
 mod repo;
+mod similarity;
 #[cfg(test)]
 mod tests;
+mod tree;
 
+pub use diff::{ChangeSetOptions, MAX_THREADS};
 pub use error::GitError;
 pub use files::CommitSource;
 pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
-pub use renames::{MAX_CANDIDATES as RENAME_CANDIDATE_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub use repo::{Repo, TRUST_OWNER_ENV};
 
 /// How a file changed between base and head.

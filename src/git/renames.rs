@@ -1,38 +1,43 @@
-//! Rename detection over a raw tree diff, in git's two steps.
+//! Rename detection over a raw tree diff.
 //!
-//! 1. Exact: a deleted and an added entry with the same blob id (hash join,
-//!    linear). Ties prefer the same file name, then path order.
-//! 2. Inexact, for what is left: content similarity ≥ [`THRESHOLD`] % scored
-//!    like git (`diffcore-delta.c`: bytes of the source found in the target
-//!    over the larger size). git compares every source with every target and
-//!    gives up above its rename limit; here candidates come from an inverted
-//!    index of rare content chunks, so the work follows the number of
-//!    plausible pairs and thousands of renames stay cheap. Still bounded:
-//!    at most [`MAX_CANDIDATES`] per side, files up to [`MAX_SIMILARITY_BYTES`],
-//!    [`MAX_TOTAL_BYTES`] read in all. Beyond the bounds the leftovers stay
-//!    additions and deletions — which still name both paths, so no watched
-//!    path can hide behind a missed rename.
+//! 1. **Exact**: a deleted and an added entry with the same blob id (a hash
+//!    join, linear, unbounded). Ties prefer the same file name, then path order.
+//! 2. **Similar content** (≥ [`THRESHOLD`] %, scored like git, see
+//!    `similarity.rs`) among what is left, when at most
+//!    [`ChangeSetOptions::rename_limit`] files are left on both sides together.
+//!    git compares every pair; here candidates come from an index of rare
+//!    content chunks, so the cost is reading the files, not the pairs.
+//! 3. Above the limit, like git, no full search — reading thousands of blobs
+//!    would cost more than the whole tree diff — but pairs with the same
+//!    file name (unique on each side; a moved directory) are still compared.
 //!
-//! Copies are not detected. Empty files are never paired (every empty file
-//! has the same id; pairing them would be noise).
+//! What stays unpaired is an addition plus a deletion, which still names both
+//! paths: no watched path can hide behind a missed rename. Copies are not
+//! detected. Empty files are never paired (all empty files share one id).
 
 use std::collections::HashMap;
 
-use git2::{ObjectType, Oid};
+use git2::{ObjectType, Odb, Oid};
 
-use super::diff::{RawChange, modified};
-use super::error::GitError;
+use super::diff::{ChangeSetOptions, RawChange, modified};
+use super::error::{GitError, ctx};
 use super::repo::Repo;
+use super::similarity::{Signature, signature, similarity, sizes_compatible};
 use super::{ChangeKind, EntryKind, FileChange, Side, entry_kind};
 
 /// Minimum similarity (percent) for an inexact rename, git's default.
 pub const THRESHOLD: u64 = 50;
-/// Most deleted or added files considered for inexact renames.
-pub const MAX_CANDIDATES: usize = 20_000;
+/// Default [`ChangeSetOptions::rename_limit`]. Reading 2,000 small blobs
+/// takes ≈ 30 ms on the benchmark machine (`BENCHMARKS.md`), under half the
+/// tree diff of a 100k-file change; git's own default allows a 1000 × 1000
+/// search, i.e. 2,000 files.
+pub const DEFAULT_RENAME_LIMIT: usize = 2_000;
+/// Most same-name pairs compared when the full search is skipped.
+const MAX_NAME_PAIRS: usize = 20_000;
 /// Larger files are only paired by exact id.
-pub const MAX_SIMILARITY_BYTES: usize = 1024 * 1024;
+const MAX_SIMILARITY_BYTES: usize = 1024 * 1024;
 /// Total content read for inexact renames.
-pub const MAX_TOTAL_BYTES: usize = 256 * 1024 * 1024;
+const MAX_TOTAL_BYTES: usize = 256 * 1024 * 1024;
 /// Chunks found in more targets than this do not nominate candidates
 /// (blank lines, `}`, licence headers); they still count in the score.
 const POSTING_CAP: usize = 128;
@@ -53,10 +58,11 @@ impl Entry {
         entry_kind(mode).map(|kind| Entry { path, id, kind })
     }
 
-    fn side(&self) -> Side {
+    fn into_side(self) -> Side {
         Side {
-            path: String::from_utf8_lossy(&self.path).into_owned(),
-            id: self.id.to_string(),
+            path: String::from_utf8(self.path)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            id: hex_id(self.id),
             kind: self.kind,
         }
     }
@@ -73,15 +79,30 @@ impl Entry {
     }
 }
 
+/// Lowercase hex of an id, without going through `fmt` (10k+ per change set).
+fn hex_id(id: Oid) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * id.as_bytes().len());
+    for &b in id.as_bytes() {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 /// Pair deletions with additions into renames; everything else passes through.
-pub(crate) fn detect(repo: &Repo, raw: Vec<RawChange>) -> Result<Vec<FileChange>, GitError> {
+pub(crate) fn detect(
+    repo: &Repo,
+    raw: Vec<RawChange>,
+    opts: &ChangeSetOptions,
+) -> Result<Vec<FileChange>, GitError> {
     let mut out = Vec::with_capacity(raw.len());
     let (mut added, mut deleted) = (Vec::new(), Vec::new());
     for change in raw {
         match change {
             RawChange::Added(e) => added.push(e),
             RawChange::Deleted(e) => deleted.push(e),
-            RawChange::Modified(o, n) => out.push(modified(o.side(), n.side())),
+            RawChange::Modified(o, n) => out.push(modified(o.into_side(), n.into_side())),
         }
     }
     // Deterministic pairing regardless of traversal order.
@@ -90,32 +111,36 @@ pub(crate) fn detect(repo: &Repo, raw: Vec<RawChange>) -> Result<Vec<FileChange>
     let mut src_used = vec![false; deleted.len()];
     let mut tgt_used = vec![false; added.len()];
     let mut pairs = exact(&added, &deleted, &mut src_used, &mut tgt_used);
-    pairs.extend(inexact(
-        repo,
-        &added,
-        &deleted,
-        &mut src_used,
-        &mut tgt_used,
-    )?);
+    if opts.rename_limit > 0 {
+        let mut sides = Sides {
+            added: &added,
+            deleted: &deleted,
+            src_used: &mut src_used,
+            tgt_used: &mut tgt_used,
+        };
+        pairs.extend(sides.inexact(repo, opts.rename_limit)?);
+    }
+    let mut deleted: Vec<Option<Entry>> = deleted.into_iter().map(Some).collect();
+    let mut added: Vec<Option<Entry>> = added.into_iter().map(Some).collect();
     for (s, t) in pairs {
         out.push(FileChange {
             kind: ChangeKind::Renamed,
-            old: Some(deleted[s].side()),
-            new: Some(added[t].side()),
+            old: deleted[s].take().map(Entry::into_side),
+            new: added[t].take().map(Entry::into_side),
         });
     }
-    for (e, _) in deleted.iter().zip(&src_used).filter(|(_, u)| !**u) {
+    for e in deleted.into_iter().flatten() {
         out.push(FileChange {
             kind: ChangeKind::Deleted,
-            old: Some(e.side()),
+            old: Some(e.into_side()),
             new: None,
         });
     }
-    for (e, _) in added.iter().zip(&tgt_used).filter(|(_, u)| !**u) {
+    for e in added.into_iter().flatten() {
         out.push(FileChange {
             kind: ChangeKind::Added,
             old: None,
-            new: Some(e.side()),
+            new: Some(e.into_side()),
         });
     }
     Ok(out)
@@ -158,214 +183,186 @@ fn exact(
     pairs
 }
 
-/// A file's content as a multiset of chunk hashes with byte counts.
-struct Signature {
-    size: u64,
-    /// Sorted by hash.
-    chunks: Vec<(u32, u32)>,
+/// The unpaired entries of both sides.
+struct Sides<'a> {
+    added: &'a [Entry],
+    deleted: &'a [Entry],
+    src_used: &'a mut [bool],
+    tgt_used: &'a mut [bool],
 }
 
-/// Split like git: a chunk ends at a newline or after 64 bytes; in text, a
-/// CR before LF is ignored so line-ending changes do not break a rename.
-fn signature(data: &[u8]) -> Signature {
-    let text = !data[..data.len().min(8000)].contains(&0);
-    let mut counts: HashMap<u32, u32> = HashMap::with_capacity(data.len() / 32 + 1);
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut n: u32 = 0;
-    for (i, &c) in data.iter().enumerate() {
-        if text && c == b'\r' && data.get(i + 1) == Some(&b'\n') {
-            continue;
-        }
-        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
-        n += 1;
-        if n < 64 && c != b'\n' {
-            continue;
-        }
-        *counts.entry((h ^ (h >> 32)) as u32).or_default() += n;
-        h = 0xcbf2_9ce4_8422_2325;
-        n = 0;
-    }
-    if n > 0 {
-        *counts.entry((h ^ (h >> 32)) as u32).or_default() += n;
-    }
-    let mut chunks: Vec<(u32, u32)> = counts.into_iter().collect();
-    chunks.sort_unstable();
-    Signature {
-        size: data.len() as u64,
-        chunks,
-    }
-}
-
-/// Percent of bytes in common, over the larger file (git's estimate).
-fn similarity(a: &Signature, b: &Signature) -> u64 {
-    let max = a.size.max(b.size);
-    if max == 0 {
-        return 0;
-    }
-    let (mut i, mut j, mut common) = (0, 0, 0u64);
-    while i < a.chunks.len() && j < b.chunks.len() {
-        let (ha, ca) = a.chunks[i];
-        let (hb, cb) = b.chunks[j];
-        match ha.cmp(&hb) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += u64::from(ca.min(cb));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    common * 100 / max
-}
-
-/// Whether two sizes are close enough to ever reach the threshold.
-fn sizes_compatible(a: u64, b: u64) -> bool {
-    let (max, min) = (a.max(b), a.min(b));
-    (max - min) * 100 <= max * (100 - THRESHOLD)
-}
-
-/// Signatures of the still-unpaired regular files, within the bounds.
-fn signatures(
-    repo: &Repo,
-    entries: &[Entry],
-    used: &[bool],
-    budget: &mut usize,
-) -> Result<Vec<(usize, Signature)>, GitError> {
-    let odb = repo
-        .git
-        .odb()
-        .map_err(super::error::ctx("cannot open the object database"))?;
-    let empty = Oid::from_str(EMPTY_BLOB).ok();
-    let mut out = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        if used[i] || !e.is_regular() || Some(e.id) == empty {
-            continue;
-        }
-        // A missing or unreadable object only costs the rename, not the diff.
-        let Ok((size, ObjectType::Blob)) = odb.read_header(e.id) else {
-            continue;
+impl Sides<'_> {
+    fn inexact(&mut self, repo: &Repo, limit: usize) -> Result<Vec<(usize, usize)>, GitError> {
+        let empty = Oid::from_str(EMPTY_BLOB).ok();
+        let open = |e: &[Entry], used: &[bool]| -> Vec<usize> {
+            (0..e.len())
+                .filter(|&i| !used[i] && e[i].is_regular() && Some(e[i].id) != empty)
+                .collect()
         };
-        if size > MAX_SIMILARITY_BYTES || size > *budget {
-            continue;
+        let srcs = open(self.deleted, self.src_used);
+        let tgts = open(self.added, self.tgt_used);
+        if srcs.is_empty() || tgts.is_empty() {
+            return Ok(Vec::new());
         }
-        let Ok(obj) = odb.read(e.id) else { continue };
-        *budget -= size;
-        out.push((i, signature(obj.data())));
+        let mut loader = Loader {
+            odb: repo
+                .git
+                .odb()
+                .map_err(ctx("cannot open the object database"))?,
+            budget: MAX_TOTAL_BYTES,
+        };
+        let scored = if srcs.len() + tgts.len() <= limit {
+            self.score_all(&mut loader, &srcs, &tgts)
+        } else {
+            self.score_same_names(&mut loader, &srcs, &tgts)
+        };
+        Ok(self.assign(scored))
     }
-    Ok(out)
-}
 
-fn inexact(
-    repo: &Repo,
-    added: &[Entry],
-    deleted: &[Entry],
-    src_used: &mut [bool],
-    tgt_used: &mut [bool],
-) -> Result<Vec<(usize, usize)>, GitError> {
-    let open = |e: &[Entry], used: &[bool]| {
-        e.iter()
-            .zip(used)
-            .filter(|(e, u)| !**u && e.is_regular())
-            .count()
-    };
-    let (n_src, n_tgt) = (open(deleted, src_used), open(added, tgt_used));
-    if n_src == 0 || n_tgt == 0 || n_src > MAX_CANDIDATES || n_tgt > MAX_CANDIDATES {
-        return Ok(Vec::new());
-    }
-    let mut budget = MAX_TOTAL_BYTES;
-    let srcs = signatures(repo, deleted, src_used, &mut budget)?;
-    let tgts = signatures(repo, added, tgt_used, &mut budget)?;
-    if srcs.is_empty() || tgts.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Inverted index: chunk hash -> targets containing it.
-    let mut index: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (ti, (_, sig)) in tgts.iter().enumerate() {
-        for &(h, _) in &sig.chunks {
-            index.entry(h).or_default().push(ti as u32);
-        }
-    }
-    let mut seen = vec![false; tgts.len()];
-    let mut touched: Vec<u32> = Vec::new();
-    let mut scored: Vec<(u64, bool, usize, usize)> = Vec::new();
-    for (s, ssig) in &srcs {
-        for &(h, _) in &ssig.chunks {
-            let Some(post) = index.get(&h) else { continue };
-            if post.len() > POSTING_CAP {
-                continue;
+    /// Every plausible pair, found through an index of target chunks.
+    fn score_all(&self, loader: &mut Loader<'_>, srcs: &[usize], tgts: &[usize]) -> Vec<Scored> {
+        let load =
+            |loader: &mut Loader<'_>, side: &[Entry], idx: &[usize]| -> Vec<(usize, Signature)> {
+                idx.iter()
+                    .filter_map(|&i| loader.signature(&side[i]).map(|s| (i, s)))
+                    .collect()
+            };
+        let srcs = load(loader, self.deleted, srcs);
+        let tgts = load(loader, self.added, tgts);
+        // (chunk hash, target position), sorted: a flat inverted index.
+        let mut index: Vec<(u32, u32)> = tgts
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, (_, sig))| sig.chunks.iter().map(move |c| (c.0, ti as u32)))
+            .collect();
+        index.sort_unstable();
+        let mut seen = vec![false; tgts.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut scored = Vec::new();
+        for (s, ssig) in &srcs {
+            for &(h, _) in &ssig.chunks {
+                let start = index.partition_point(|e| e.0 < h);
+                let end = start + index[start..].partition_point(|e| e.0 == h);
+                if end - start > POSTING_CAP {
+                    continue;
+                }
+                for &(_, ti) in &index[start..end] {
+                    if !std::mem::replace(&mut seen[ti as usize], true) {
+                        touched.push(ti);
+                    }
+                }
             }
-            for &ti in post {
-                if !seen[ti as usize] {
-                    seen[ti as usize] = true;
-                    touched.push(ti);
+            for ti in touched.drain(..) {
+                seen[ti as usize] = false;
+                let (t, tsig) = &tgts[ti as usize];
+                if sizes_compatible(ssig.size, tsig.size, THRESHOLD) {
+                    self.push_if_similar(&mut scored, *s, ssig, *t, tsig);
                 }
             }
         }
-        for ti in touched.drain(..) {
-            seen[ti as usize] = false;
-            let (t, tsig) = &tgts[ti as usize];
-            if !sizes_compatible(ssig.size, tsig.size) {
+        scored
+    }
+
+    /// Only pairs whose file name is unique among the unpaired files of each side.
+    fn score_same_names(
+        &self,
+        loader: &mut Loader<'_>,
+        srcs: &[usize],
+        tgts: &[usize],
+    ) -> Vec<Scored> {
+        fn unique<'e>(side: &'e [Entry], idx: &[usize]) -> HashMap<&'e [u8], Option<usize>> {
+            let mut by_name: HashMap<&[u8], Option<usize>> = HashMap::new();
+            for &i in idx {
+                by_name
+                    .entry(side[i].basename())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some(i));
+            }
+            by_name
+        }
+        let targets = unique(self.added, tgts);
+        let mut pairs: Vec<(usize, usize)> = unique(self.deleted, srcs)
+            .into_iter()
+            .filter_map(|(name, s)| Some((s?, targets.get(name).copied()??)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.truncate(MAX_NAME_PAIRS);
+        let mut scored = Vec::new();
+        for (s, t) in pairs {
+            let (Some(ssig), Some(tsig)) = (
+                loader.signature(&self.deleted[s]),
+                loader.signature(&self.added[t]),
+            ) else {
                 continue;
-            }
-            let score = similarity(ssig, tsig);
-            if score >= THRESHOLD {
-                let same_name = deleted[*s].basename() == added[*t].basename();
-                scored.push((score, same_name, *s, *t));
+            };
+            if sizes_compatible(ssig.size, tsig.size, THRESHOLD) {
+                self.push_if_similar(&mut scored, s, &ssig, t, &tsig);
             }
         }
+        scored
     }
-    // Best first; ties: same file name, then path order (indices are path-sorted).
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(b.1.cmp(&a.1))
-            .then(a.2.cmp(&b.2))
-            .then(a.3.cmp(&b.3))
-    });
-    let mut pairs = Vec::new();
-    for (_, _, s, t) in scored {
-        if !src_used[s] && !tgt_used[t] {
-            src_used[s] = true;
-            tgt_used[t] = true;
-            pairs.push((s, t));
+
+    fn push_if_similar(
+        &self,
+        out: &mut Vec<Scored>,
+        s: usize,
+        ss: &Signature,
+        t: usize,
+        ts: &Signature,
+    ) {
+        let score = similarity(ss, ts);
+        if score >= THRESHOLD {
+            let same_name = self.deleted[s].basename() == self.added[t].basename();
+            out.push(Scored {
+                score,
+                same_name,
+                s,
+                t,
+            });
         }
     }
-    Ok(pairs)
+
+    /// Best first; ties: same file name, then path order (indices are path-sorted).
+    fn assign(&mut self, mut scored: Vec<Scored>) -> Vec<(usize, usize)> {
+        scored.sort_by(|a, b| {
+            (b.score, b.same_name, a.s, a.t).cmp(&(a.score, a.same_name, b.s, b.t))
+        });
+        let mut pairs = Vec::new();
+        for Scored { s, t, .. } in scored {
+            if !self.src_used[s] && !self.tgt_used[t] {
+                self.src_used[s] = true;
+                self.tgt_used[t] = true;
+                pairs.push((s, t));
+            }
+        }
+        pairs
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A candidate rename: source and target positions with their score.
+struct Scored {
+    score: u64,
+    same_name: bool,
+    s: usize,
+    t: usize,
+}
 
-    #[test]
-    fn similarity_counts_shared_bytes_over_the_larger_file() {
-        let a = signature(b"one\ntwo\nthree\nfour\n");
-        let b = signature(b"one\ntwo\nthree\nfive\n");
-        // 14 of 19 bytes shared.
-        assert_eq!(similarity(&a, &b), 14 * 100 / 19);
-        assert_eq!(similarity(&a, &a), 100);
-        let crlf = signature(b"one\r\ntwo\r\nthree\r\nfour\r\n");
-        assert!(similarity(&a, &crlf) >= 80, "{}", similarity(&a, &crlf));
-        let other = signature(b"completely\ndifferent\n");
-        assert_eq!(similarity(&a, &other), 0);
-    }
+/// Reads blobs for scoring within the size bounds.
+struct Loader<'r> {
+    odb: Odb<'r>,
+    budget: usize,
+}
 
-    #[test]
-    fn long_lines_are_split_into_64_byte_chunks() {
-        let sig = signature(&[b'x'; 130]);
-        let total: u32 = sig.chunks.iter().map(|c| c.1).sum();
-        assert_eq!(total, 130);
-        assert_eq!(
-            sig.chunks.len(),
-            2,
-            "two identical 64-byte chunks and a 2-byte tail"
-        );
-    }
-
-    #[test]
-    fn sizes_far_apart_cannot_be_renames() {
-        assert!(sizes_compatible(100, 150));
-        assert!(sizes_compatible(100, 200));
-        assert!(!sizes_compatible(100, 201));
+impl Loader<'_> {
+    /// `None` when the blob is too large, over budget or unreadable: a
+    /// missing object only costs the rename, not the diff.
+    fn signature(&mut self, e: &Entry) -> Option<Signature> {
+        let (size, kind) = self.odb.read_header(e.id).ok()?;
+        if kind != ObjectType::Blob || size > MAX_SIMILARITY_BYTES || size > self.budget {
+            return None;
+        }
+        let obj = self.odb.read(e.id).ok()?;
+        self.budget -= size;
+        Some(signature(obj.data()))
     }
 }

@@ -18,6 +18,9 @@ static OPEN_LOCK: Mutex<()> = Mutex::new(());
 /// A git repository on disk. The only way the rest of secarch reads git.
 pub struct Repo {
     pub(crate) git: Repository,
+    /// Opened despite another owner, with the user's consent; worker
+    /// threads reopen it the same way.
+    pub(crate) trusted_owner: bool,
 }
 
 impl std::fmt::Debug for Repo {
@@ -44,6 +47,12 @@ impl Repo {
 
     /// [`Repo::open`] with the owner trust decided by the caller.
     pub fn open_with(path: &Path, trust_other_owner: bool) -> Result<Repo, GitError> {
+        tune_libgit2();
+        if !path.exists() {
+            return Err(GitError::NoSuchPath {
+                path: path.to_path_buf(),
+            });
+        }
         let gitdir = Repository::discover_path(path, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|e| match e.code() {
                 ErrorCode::NotFound => GitError::NotARepository {
@@ -55,14 +64,16 @@ impl Repo {
                 ))(e),
             })?;
         let _guard = OPEN_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let mut trusted_owner = false;
         let opened = match Repository::open(&gitdir) {
             Err(e) if e.code() == ErrorCode::Owner && trust_other_owner => {
+                trusted_owner = true;
                 open_without_owner_check(&gitdir)
             }
             other => other,
         };
         match opened {
-            Ok(git) => Ok(Repo { git }),
+            Ok(git) => Ok(Repo { git, trusted_owner }),
             Err(e) if e.code() == ErrorCode::Owner => Err(GitError::UnsafeOwner {
                 path: safe_directory_path(&gitdir),
             }),
@@ -156,12 +167,43 @@ impl Repo {
     }
 }
 
+/// Process-wide libgit2 settings, applied once before the first open.
+///
+/// - No re-hashing of every object read: git does not do it either (objects
+///   are verified when fetched and indexed); SHA-1 with collision detection
+///   was a fifth of the time of a large diff.
+/// - No object cache: secarch reads each tree once per diff or walk, and the
+///   cache (up to 256 MiB) only held memory — a third of the peak on the
+///   100k-file benchmark (`BENCHMARKS.md`).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
+    });
+}
+
+/// A second handle on a repository already opened by [`Repo::open_with`]
+/// (`gitdir` from `Repository::path`), for a worker thread.
+pub(crate) fn reopen(gitdir: &Path, trusted_owner: bool) -> Result<Repository, GitError> {
+    let _guard = OPEN_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let opened = match Repository::open(gitdir) {
+        Err(e) if e.code() == ErrorCode::Owner && trusted_owner => open_without_owner_check(gitdir),
+        other => other,
+    };
+    opened.map_err(ctx(format!(
+        "cannot reopen the repository at {}",
+        gitdir.display()
+    )))
+}
+
 /// Open with libgit2's owner validation switched off for this one call.
 fn open_without_owner_check(gitdir: &Path) -> Result<Repository, git2::Error> {
     // SAFETY: the option is a process-wide flag in libgit2 that is read while
     // opening a repository. Every open in secarch goes through `Repo::open_with`
     // and holds `OPEN_LOCK` (our caller does), so no other open observes the
     // flag while it is off, and it is restored before the lock is released.
+    // (`reopen`, for worker threads, holds the same lock.)
     // The caller has established that the user trusts this repository.
     unsafe {
         git2::opts::set_verify_owner_validation(false)?;

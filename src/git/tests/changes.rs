@@ -3,7 +3,7 @@
 use git2::{Oid, Signature, Time};
 
 use super::Fixture;
-use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, Repo};
+use crate::git::{ChangeKind, ChangeSet, ChangeSetOptions, EntryKind, FileChange, Repo};
 
 fn change<'a>(cs: &'a ChangeSet, path: &str) -> &'a FileChange {
     cs.changes
@@ -401,4 +401,65 @@ fn unrelated_histories_have_no_merge_base() {
         msg.contains("no common ancestor") && msg.contains("--base"),
         "{msg}"
     );
+}
+
+#[test]
+fn wide_change_across_many_directories_is_complete() {
+    // Enough changed directories for the diff to be shared between threads.
+    let f = Fixture::new("main");
+    for d in 0..150 {
+        f.write(&format!("d{d:03}/keep.txt"), format!("keep {d}\n"));
+        f.write(&format!("d{d:03}/edit.txt"), format!("v1 {d}\n"));
+        f.write(
+            &format!("d{d:03}/deep/move.txt"),
+            text(&format!("move {d}")),
+        );
+    }
+    let base = f.commit("base");
+    for d in 0..150 {
+        f.write(&format!("d{d:03}/edit.txt"), format!("v2 {d}\n"));
+        f.mv(
+            &format!("d{d:03}/deep/move.txt"),
+            &format!("moved/m{d:03}.txt"),
+        );
+    }
+    let head = f.commit("wide");
+    let repo = f.repo();
+    let cs = repo.change_set(&base, &head).unwrap();
+    // Threaded (default on a multi-core machine, forced here) and serial agree.
+    for threads in [1, 3] {
+        let opts = ChangeSetOptions {
+            threads,
+            ..Default::default()
+        };
+        assert_eq!(
+            repo.change_set_with(&base, &head, &opts).unwrap().changes,
+            cs.changes
+        );
+    }
+    assert_eq!(cs.changes.len(), 300, "{:#?}", &cs.changes[..3]);
+    let modified = cs
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Modified)
+        .count();
+    let renamed: Vec<_> = cs
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Renamed)
+        .map(|c| (c.old_path().unwrap().to_string(), c.path().to_string()))
+        .collect();
+    assert_eq!(modified, 150);
+    assert_eq!(renamed.len(), 150);
+    assert_eq!(
+        renamed[7],
+        (
+            "d007/deep/move.txt".to_string(),
+            "moved/m007.txt".to_string()
+        )
+    );
+    let paths: Vec<&str> = cs.changes.iter().map(|c| c.path()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
 }

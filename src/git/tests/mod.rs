@@ -5,6 +5,7 @@
 mod changes;
 mod history;
 mod open;
+mod renames;
 
 use std::cell::Cell;
 use std::path::Path;
@@ -95,4 +96,11 @@ pub(super) fn git_in(dir: &Path, args: &[&str], time: i64) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Errors travel through `anyhow` and across threads.
+#[test]
+fn git_error_is_send_sync_static() {
+    fn check<T: std::error::Error + Send + Sync + 'static>() {}
+    check::<super::GitError>();
 }

@@ -32,8 +32,14 @@ fn not_a_repository_names_the_path() {
 #[test]
 fn repository_of_another_owner_needs_explicit_trust() {
     let f = Fixture::new("main");
-    f.write("a.txt", "a\n");
-    f.commit("c");
+    for d in 0..80 {
+        f.write(&format!("d{d}/a.txt"), "a\n");
+    }
+    let c1 = f.commit("c1");
+    for d in 0..80 {
+        f.write(&format!("d{d}/a.txt"), "b\n");
+    }
+    let c2 = f.commit("c2");
     let chown = std::process::Command::new("chown")
         .args(["-R", "65534:65534"])
         .arg(f.path())
@@ -58,7 +64,9 @@ fn repository_of_another_owner_needs_explicit_trust() {
     );
     assert!(msg.contains("SECARCH_TRUST_REPO_OWNER=1"), "{msg}");
     let repo = Repo::open_with(f.path(), true).expect("trusted open");
-    assert!(repo.resolve_commit("HEAD").is_ok());
+    assert_eq!(repo.resolve_commit("HEAD").unwrap(), c2);
+    // Wide enough for worker threads, which reopen the repository trusted too.
+    assert_eq!(repo.change_set(&c1, &c2).unwrap().changes.len(), 80);
     // Trust was for that one open: the refusal stands for the next untrusted one.
     assert!(matches!(
         Repo::open_with(f.path(), false),
@@ -242,4 +250,12 @@ fn read_blob_refuses_blobs_over_the_cap() {
     assert!(matches!(err, GitError::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("not read"), "{err}");
     assert!(repo.read_blob("not-hex").is_err());
+    let f2 = Fixture::new("main");
+    f2.write("a.txt", "a\n");
+    let c = f2.commit("c");
+    let err = f2.repo().read_blob(&c).unwrap_err();
+    assert!(
+        err.to_string().contains("is a commit, not file content"),
+        "{err}"
+    );
 }
