@@ -5,14 +5,19 @@
 //! no network. See `README.md` for the user-facing contract.
 
 pub mod classify;
+pub mod commands;
+pub mod evaluate;
 pub mod fingerprint;
 pub mod git;
+pub mod github;
+pub mod history;
 pub mod lint;
 pub mod model;
 pub mod output;
 pub mod policy;
 pub mod position;
 pub mod rules;
+pub mod semdiff;
 pub mod source;
 #[doc(hidden)]
 pub mod testing;

@@ -1,1 +1,170 @@
-fn main() {}
+//! The `secarch` command line. Parses arguments and calls the library; all
+//! behaviour lives in `secarch::commands`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
+
+/// Keeps the security architecture document of health software from going stale
+/// (IEC 81001-5-1 §5.3.1): detects architecture and threat-model changes in a git
+/// range and fails until the document is updated and reviewed.
+#[derive(Parser)]
+#[command(name = "secarch", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a change (base...head) for architecture and threat-model changes.
+    ///
+    /// Exit codes: 0 nothing needed, 1 action needed, 2 usage/config/repository error.
+    Check(CheckCmd),
+    /// Lint the security architecture document against the threat models.
+    ///
+    /// Exit codes: 0 no errors, 1 error findings, 2 could not run.
+    Lint(LintCmd),
+    /// Scaffold docs/security/security-architecture.md, .github/secarch.yml and a workflow.
+    Init {
+        /// Repository root to write into.
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the document front matter or of the policy (for editors).
+    Schema {
+        #[arg(value_parser = ["document", "policy"])]
+        which: String,
+    },
+    /// Show or validate the policy (`.github/secarch.yml`).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+}
+
+#[derive(Args)]
+struct CheckCmd {
+    /// Repository (any directory inside it).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Base revision; the change is compared against the merge-base of base and head.
+    /// Default: origin/HEAD, else main, else master.
+    #[arg(long)]
+    base: Option<String>,
+    /// Head revision.
+    #[arg(long, default_value = "HEAD")]
+    head: String,
+    /// Use this policy file instead of `.github/secarch.yml` at the base commit.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct LintCmd {
+    /// Repository or directory (the working tree is linted).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Lint the files at this revision instead of the working tree.
+    #[arg(long)]
+    rev: Option<String>,
+    /// The document (default: `document` from the policy, else discovered by name).
+    #[arg(long)]
+    document: Option<String>,
+    /// Use this policy file instead of `.github/secarch.yml`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Output format: human, json, sarif (SARIF 2.1.0), github (workflow-command annotations).
+    #[arg(long, value_enum, default_value_t = LintFmt::Human)]
+    format: LintFmt,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFmt {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective policy (embedded default merged with the repository's policy
+    /// file from the working tree, or FILE) as YAML.
+    Show {
+        /// Repository whose `.github/secarch.yml` to merge (from the working tree).
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Merge this policy file instead.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Print the embedded default policy file verbatim.
+        #[arg(long)]
+        defaults: bool,
+    },
+    /// Validate a policy file (default: `.github/secarch.yml`); exit 2 with file:line:column on error.
+    Validate {
+        /// The policy file.
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(c) => commands::check(&CheckArgs {
+            repo: c.repo,
+            base: c.base,
+            head: c.head,
+            policy: c.policy,
+            format: match c.format {
+                Format::Human => OutputFormat::Human,
+                Format::Json => OutputFormat::Json,
+                Format::Markdown => OutputFormat::Markdown,
+            },
+        }),
+        Command::Lint(c) => commands::lint(&LintArgs {
+            repo: c.repo,
+            rev: c.rev,
+            document: c.document,
+            policy: c.policy,
+            format: match c.format {
+                LintFmt::Human => LintFormat::Human,
+                LintFmt::Json => LintFormat::Json,
+                LintFmt::Sarif => LintFormat::Sarif,
+                LintFmt::Github => LintFormat::Github,
+            },
+            strict: c.strict,
+        }),
+        Command::Init { repo, force } => commands::init(&repo, force),
+        Command::Schema { which } => commands::schema(&which),
+        Command::Config { command } => match command {
+            ConfigCmd::Show {
+                repo,
+                policy,
+                defaults,
+            } => commands::config_show(&repo, policy.as_deref(), defaults),
+            ConfigCmd::Validate { file } => commands::config_validate(file.as_deref()),
+        },
+    };
+    ExitCode::from(code)
+}

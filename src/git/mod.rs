@@ -4,8 +4,36 @@
 //! This is the only module that touches a repository on disk. Everything it
 //! returns is plain data (`ChangeSet`, bytes), so the rest of the core is
 //! testable without git.
+//!
+//! - `repo.rs`: [`Repo::open`] (discovery, `safe.directory`), revisions,
+//!   default base, merge-base.
+//! - `diff.rs`, `tree.rs`: the tree-to-tree diff behind [`Repo::change_set`].
+//! - `renames.rs`, `similarity.rs`: exact and content-similarity renames.
+//! - `files.rs`: blobs, files at a commit, [`CommitSource`], `tree_files`.
+//! - `history.rs`: file history, commits touching paths, commit authorship.
+//! - `error.rs`: [`GitError`], worded for the person running secarch.
 
 use serde::Serialize;
+
+mod diff;
+mod error;
+mod files;
+mod history;
+mod renames;
+mod repo;
+mod similarity;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+pub use diff::{ChangeSetOptions, MAX_THREADS};
+pub use error::GitError;
+pub use files::CommitSource;
+pub use history::{
+    CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
+};
+pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub use repo::{Repo, TRUST_OWNER_ENV};
 
 /// How a file changed between base and head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -89,4 +117,16 @@ pub struct ChangeSet {
     pub base: String,
     pub head: String,
     pub changes: Vec<FileChange>,
+}
+
+/// The kind of a tree entry from its git file mode; `None` for trees and
+/// modes git does not write.
+pub(crate) fn entry_kind(mode: i32) -> Option<EntryKind> {
+    match mode & 0o170000 {
+        0o100000 if mode & 0o111 != 0 => Some(EntryKind::Executable),
+        0o100000 => Some(EntryKind::File),
+        0o120000 => Some(EntryKind::Symlink),
+        0o160000 => Some(EntryKind::Submodule),
+        _ => None,
+    }
 }

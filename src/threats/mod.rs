@@ -11,6 +11,24 @@ use serde::Serialize;
 
 use crate::position::Pos;
 
+mod detect;
+mod json;
+mod load;
+mod native;
+mod node;
+mod norm;
+mod otm;
+#[cfg(test)]
+mod tests;
+mod threagile;
+mod threat_dragon;
+mod tmbom;
+
+pub use detect::detect;
+pub use load::{LoadError, LoadFailure, build_registry, load, parse};
+pub use native::{NativeThreat, parse_native_threats};
+pub use threagile::wildcard_matches;
+
 /// How a threat is handled in its model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -65,13 +83,17 @@ impl ThreatRegistry {
 
     /// Resolve `ns:id` or a bare `id` (unique across namespaces).
     ///
+    /// An id containing `*` is a pattern (Threagile `risk_tracking` wildcards such
+    /// as `unencrypted-asset@*`): a concrete risk id without an exact entry
+    /// resolves to the pattern that covers it (see [`wildcard_matches`]).
+    ///
     /// A reference whose prefix before the first `:` is not a namespace is tried
     /// as a bare id too, because real ids contain colons (Threagile risk ids).
     pub fn resolve(&self, reference: &str) -> Resolution<'_> {
         if let Some((ns, id)) = reference.split_once(':')
             && let Some((ns_name, threats)) = self.namespaces.get_key_value(ns)
         {
-            return match threats.get(id) {
+            return match lookup(threats, id) {
                 Some(threat) => Resolution::Found {
                     namespace: ns_name,
                     threat,
@@ -84,6 +106,15 @@ impl ThreatRegistry {
             .iter()
             .filter_map(|(ns, m)| m.get(reference).map(|t| (ns.as_str(), t)))
             .collect();
+        // No exact id anywhere: a Threagile wildcard entry may cover it.
+        let hits = if hits.is_empty() {
+            self.namespaces
+                .iter()
+                .filter_map(|(ns, m)| wildcard_lookup(m, reference).map(|t| (ns.as_str(), t)))
+                .collect()
+        } else {
+            hits
+        };
         match hits.as_slice() {
             [] => Resolution::NotFound,
             [(namespace, threat)] => Resolution::Found { namespace, threat },
@@ -105,4 +136,19 @@ impl ThreatRegistry {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// An exact id, else the first wildcard entry (in id order) that covers it.
+fn lookup<'a>(threats: &'a BTreeMap<String, Threat>, id: &str) -> Option<&'a Threat> {
+    threats.get(id).or_else(|| wildcard_lookup(threats, id))
+}
+
+fn wildcard_lookup<'a>(threats: &'a BTreeMap<String, Threat>, id: &str) -> Option<&'a Threat> {
+    if id.contains('*') {
+        return None;
+    }
+    threats
+        .iter()
+        .find(|(pattern, _)| pattern.contains('*') && wildcard_matches(pattern, id))
+        .map(|(_, t)| t)
 }

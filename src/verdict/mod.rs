@@ -216,7 +216,7 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
                     format!("{doc_name} has {errors} lint error(s) and {warnings} warning(s)")
                 },
                 action: (errors > 0).then(|| {
-                    "Fix the lint errors listed below (run `secarch lint` locally to see them with file:line).".to_string()
+                    "Fix the lint errors in the findings (run `secarch lint` locally to see them with file:line).".to_string()
                 }),
             });
         }

@@ -9,6 +9,8 @@ use anstyle::{AnsiColor, Style};
 use super::{CheckReport, Conclusion};
 use crate::classify::Trigger;
 use crate::policy::Severity;
+use crate::semdiff::Change;
+use crate::threats::ThreatStatus;
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -65,6 +67,30 @@ pub fn render_human(r: &CheckReport) -> String {
                         let _ = writeln!(o, "    {YELLOW}· {}{YELLOW:#}", s.message);
                     }
                 }
+            }
+        }
+    }
+    if let Some(d) = &r.semantic_diff {
+        let n = d.threats.len() + d.items.len() + d.mitigations.len();
+        if n > 0 || d.prose.is_some() {
+            let _ = writeln!(o, "\n{BOLD}architecture changes{BOLD:#}");
+            for t in &d.threats {
+                let _ = writeln!(o, "  threat {} {}", t.threat, change_word(t.change));
+            }
+            for i in &d.items {
+                let _ = writeln!(o, "  {} {} {}", i.kind, i.id, change_word(i.change));
+            }
+            for l in &d.mitigations {
+                let _ = writeln!(
+                    o,
+                    "  {} mitigates {}: {}",
+                    l.control,
+                    l.threat,
+                    change_word(l.change)
+                );
+            }
+            if d.prose.is_some() {
+                let _ = writeln!(o, "  prose changed (see --format markdown)");
             }
         }
     }
@@ -183,6 +209,58 @@ pub fn render_markdown(r: &CheckReport) -> String {
         }
         let _ = writeln!(o);
     }
+    if let Some(d) = &r.semantic_diff {
+        let _ = writeln!(o, "#### What changed in the security architecture\n");
+        for t in &d.threats {
+            let status = match (t.from, t.to) {
+                (Some(a), Some(b)) if a != b => {
+                    format!(" ({} → {})", status_word(a), status_word(b))
+                }
+                (None, Some(b)) => format!(" ({})", status_word(b)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "- threat `{}` {}{}: {}",
+                t.threat.replace('`', "'"),
+                change_word(t.change),
+                status,
+                md_escape(&t.title)
+            );
+        }
+        for i in &d.items {
+            let fields = if i.fields.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", i.fields.join(", "))
+            };
+            let _ = writeln!(
+                o,
+                "- {} `{}` {}{}",
+                i.kind,
+                i.id.replace('`', "'"),
+                change_word(i.change),
+                md_escape(&fields)
+            );
+        }
+        for l in &d.mitigations {
+            let _ = writeln!(
+                o,
+                "- `{}` mitigates `{}`: link {}",
+                l.control.replace('`', "'"),
+                l.threat.replace('`', "'"),
+                change_word(l.change)
+            );
+        }
+        if let Some(p) = &d.prose {
+            let _ = writeln!(
+                o,
+                "\n<details><summary>Prose changes</summary>\n\n```diff\n{}\n```\n</details>",
+                p.replace("```", "'''")
+            );
+        }
+        let _ = writeln!(o);
+    }
     if !r.findings.is_empty() {
         let _ = writeln!(
             o,
@@ -213,4 +291,22 @@ pub fn render_markdown(r: &CheckReport) -> String {
         let _ = writeln!(o, "\n> {}", md_escape(n));
     }
     o
+}
+
+fn change_word(c: Change) -> &'static str {
+    match c {
+        Change::Added => "added",
+        Change::Removed => "removed",
+        Change::Modified => "changed",
+    }
+}
+
+fn status_word(s: ThreatStatus) -> &'static str {
+    match s {
+        ThreatStatus::Open => "open",
+        ThreatStatus::Mitigated => "mitigated",
+        ThreatStatus::Accepted => "accepted",
+        ThreatStatus::NotApplicable => "not applicable",
+        ThreatStatus::Unknown => "status unknown",
+    }
 }

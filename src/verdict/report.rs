@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Conclusion, DocumentState, Reason, Verdict};
 use crate::classify::Trigger;
 use crate::lint::Finding;
+use crate::semdiff::SemanticDiff;
 
 /// The result of `secarch check`.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +32,9 @@ pub struct CheckReport {
     pub reasons: Vec<Reason>,
     /// What to do next, in order (empty on success).
     pub next_steps: Vec<String>,
+    /// What changed in the security architecture between base and head.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic_diff: Option<SemanticDiff>,
     /// Notes for people that do not change the conclusion (e.g. lint skipped).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -68,6 +72,7 @@ impl CheckReport {
             findings,
             reasons: verdict.reasons,
             next_steps,
+            semantic_diff: None,
             notes: Vec::new(),
         }
     }

@@ -1,0 +1,79 @@
+//! `secarch config show` and `secarch config validate`.
+
+use std::path::Path;
+
+use super::{EXIT_ERROR, fail};
+use crate::policy::{POLICY_PATH, Policy, default_policy_yaml, parse_policy};
+
+fn read_policy_file(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map_err(|e| format!("cannot read policy file {}: {e}", path.display()))
+        .and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| format!("{} is not UTF-8 text; save it as UTF-8", path.display()))
+        })
+}
+
+/// Print the effective policy as YAML.
+pub fn config_show(repo: &Path, policy: Option<&Path>, defaults: bool) -> u8 {
+    if defaults {
+        print!("{}", default_policy_yaml());
+        return 0;
+    }
+    let file = match policy {
+        Some(p) => Some(p.to_path_buf()),
+        None => {
+            let p = repo.join(POLICY_PATH);
+            p.is_file().then_some(p)
+        }
+    };
+    let parsed = match &file {
+        None => Ok(Policy::embedded_default()),
+        Some(p) => match read_policy_file(p) {
+            Ok(text) => parse_policy(Some((&p.display().to_string(), &text))),
+            Err(e) => return fail(e),
+        },
+    };
+    match parsed {
+        Ok(p) => {
+            let source = file
+                .map(|f| format!("embedded default + {}", f.display()))
+                .unwrap_or_else(|| "embedded default".to_string());
+            println!("# effective secarch policy ({source})");
+            match serde_saphyr::to_string(&p) {
+                Ok(y) => {
+                    print!("{y}");
+                    0
+                }
+                Err(e) => fail(format!("cannot render the policy: {e}")),
+            }
+        }
+        Err(e) => fail(format!(
+            "{e}\n  fix the policy file, then run `secarch config validate` again"
+        )),
+    }
+}
+
+/// Validate one policy file.
+pub fn config_validate(file: Option<&Path>) -> u8 {
+    let path = file.unwrap_or(Path::new(POLICY_PATH));
+    let text = match read_policy_file(path) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    match parse_policy(Some((&path.display().to_string(), &text))) {
+        Ok(p) => {
+            println!(
+                "{}: valid ({} categories, check name {:?})",
+                path.display(),
+                p.categories.len(),
+                p.check_name()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! `secarch lint`: lint the security architecture document against the threat
+//! models, in the working tree or at a revision.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::fail;
+use crate::classify::Classifier;
+use crate::evaluate::lint_at;
+use crate::git::Repo;
+use crate::history::GitReviewHistory;
+use crate::lint::{Finding, LintReport, discover_document};
+use crate::model::Date;
+use crate::output::{render_sarif, render_workflow_commands};
+use crate::policy::{POLICY_PATH, Policy, Severity, parse_policy};
+use crate::source::{FileSource, WorkTree};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone)]
+pub struct LintArgs {
+    pub repo: PathBuf,
+    /// Lint the files at this revision instead of the working tree.
+    pub rev: Option<String>,
+    /// The document path (else the policy's, else discovered).
+    pub document: Option<String>,
+    pub policy: Option<PathBuf>,
+    pub format: LintFormat,
+    pub strict: bool,
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    document: Option<&'a str>,
+    source: String,
+    errors: usize,
+    warnings: usize,
+    notices: usize,
+    findings: &'a [Finding],
+}
+
+/// Run the linter; 0 no errors, 1 errors found, 2 could not run.
+pub fn lint(args: &LintArgs) -> u8 {
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => fail(e),
+    }
+}
+
+fn run(args: &LintArgs) -> Result<u8, String> {
+    // A repository is optional for the working tree: without one, the history
+    // rules (SA052/SA053/SA055 authorship) are skipped.
+    let repo = Repo::open(&args.repo).ok();
+    let root = repo
+        .as_ref()
+        .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| args.repo.clone());
+    let (source, head): (Box<dyn FileSource + '_>, Option<String>) = match &args.rev {
+        Some(rev) => {
+            let repo = repo.as_ref().ok_or_else(|| {
+                format!(
+                    "--rev {rev} needs a git repository; {} is not inside one",
+                    args.repo.display()
+                )
+            })?;
+            let commit = repo.resolve_commit(rev).map_err(|e| e.to_string())?;
+            (
+                Box::new(repo.commit_source(&commit).map_err(|e| e.to_string())?),
+                Some(commit),
+            )
+        }
+        None => (
+            Box::new(WorkTree::new(&root)),
+            repo.as_ref().and_then(|r| r.resolve_commit("HEAD").ok()),
+        ),
+    };
+
+    let policy = load_policy(args, source.as_ref())?;
+    let document = args
+        .document
+        .clone()
+        .or_else(|| discover_document(&policy, source.as_ref()));
+    let strict = args.strict || policy.lint.strict;
+
+    let report = match &document {
+        Some(doc) => {
+            let classifier = Classifier::new(&policy, Some(doc)).map_err(|e| e.to_string())?;
+            let history = match (&repo, &head) {
+                (Some(r), Some(h)) => Some(GitReviewHistory::new(r, h, move |p: &str| {
+                    classifier.is_watched(p)
+                })),
+                _ => None,
+            };
+            lint_at(
+                &policy,
+                doc,
+                source.as_ref(),
+                history
+                    .as_ref()
+                    .map(|h| h as &dyn crate::lint::ReviewHistory),
+                Date::today_utc(),
+                strict,
+            )
+        }
+        None => crate::lint::lint(&crate::lint::LintInput {
+            policy: &policy,
+            document_path: None,
+            source: source.as_ref(),
+            registry: &Default::default(),
+            load_failures: &[],
+            history: None,
+            today: Date::today_utc(),
+            strict,
+        }),
+    };
+    print_report(&report, args.format, &source.describe())?;
+    Ok(if report.has_errors() { 1 } else { 0 })
+}
+
+fn load_policy(args: &LintArgs, source: &dyn FileSource) -> Result<Policy, String> {
+    let (name, bytes) = match &args.policy {
+        Some(p) => (
+            p.display().to_string(),
+            Some(
+                std::fs::read(p)
+                    .map_err(|e| format!("cannot read --policy {}: {e}", p.display()))?,
+            ),
+        ),
+        None => (POLICY_PATH.to_string(), source.read(POLICY_PATH)?),
+    };
+    match bytes {
+        None => Ok(Policy::embedded_default()),
+        Some(b) => {
+            let text = String::from_utf8(b)
+                .map_err(|_| format!("{name} is not UTF-8 text; save it as UTF-8"))?;
+            parse_policy(Some((&name, &text))).map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn print_report(report: &LintReport, format: LintFormat, source: &str) -> Result<(), String> {
+    let mut out = anstream::stdout();
+    let text = match format {
+        LintFormat::Json => {
+            serde_json::to_string_pretty(&JsonOut {
+                document: report.document.as_deref(),
+                source: source.to_string(),
+                errors: report.count(Severity::Error),
+                warnings: report.count(Severity::Warning),
+                notices: report.count(Severity::Notice),
+                findings: &report.findings,
+            })
+            .map_err(|e| e.to_string())?
+                + "\n"
+        }
+        LintFormat::Sarif => {
+            serde_json::to_string_pretty(&render_sarif(&report.findings))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
+        LintFormat::Github => render_workflow_commands(&report.findings),
+        LintFormat::Human => render_human(report, source),
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn render_human(report: &LintReport, source: &str) -> String {
+    use anstyle::AnsiColor;
+    let red = AnsiColor::Red.on_default().bold();
+    let yellow = AnsiColor::Yellow.on_default();
+    let green = AnsiColor::Green.on_default().bold();
+    let mut o = String::new();
+    for f in &report.findings {
+        let (word, style) = match f.severity {
+            Severity::Error => ("error", red),
+            Severity::Warning => ("warning", yellow),
+            _ => ("notice", anstyle::Style::new()),
+        };
+        o.push_str(&format!(
+            "{}:{}:{}: {style}{word} {}{style:#}: {}\n",
+            f.path, f.line, f.column, f.rule, f.message
+        ));
+    }
+    let doc = report.document.as_deref().unwrap_or("(no document)");
+    let (e, w, n) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Notice),
+    );
+    if e == 0 {
+        o.push_str(&format!(
+            "{green}✓{green:#} {doc} ({source}): lints clean — {w} warning(s), {n} notice(s)\n"
+        ));
+    } else {
+        o.push_str(&format!(
+            "{red}✗{red:#} {doc} ({source}): {e} error(s), {w} warning(s), {n} notice(s)\n"
+        ));
+    }
+    o
+}
