@@ -1,78 +1,26 @@
 //! Real documents lint clean: the infusion-gateway example (with its OTM threat
-//! model) under the default and the `fda` profiles, and secarch's own document.
+//! model, read by the real adapter) under the default and the `fda` profiles,
+//! and secarch's own document.
 
+use secarch::evaluate::lint_at;
 use secarch::lint::{LintInput, LintReport, lint};
 use secarch::model::Date;
 use secarch::policy::{Policy, Severity};
-use secarch::position::Pos;
-use secarch::source::{FileSource, WorkTree};
-use secarch::threats::{Threat, ThreatRegistry, ThreatStatus};
+use secarch::source::{MemorySource, WorkTree};
+use secarch::threats::ThreatRegistry;
 
-/// A minimal OTM reader for this test only (the real adapters live in
-/// `secarch::threats`): threat ids, names, a severity from `risk.impact`, and
-/// the state given where components and dataflows reference the threat.
-fn read_otm(src: &dyn FileSource, path: &str) -> Vec<Threat> {
-    let bytes = src.read(path).expect("readable").expect("present");
-    let text = String::from_utf8(bytes).expect("utf-8");
-    let v: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
-    let mut states = std::collections::BTreeMap::new();
-    for list in ["components", "dataflows"] {
-        for element in v[list].as_array().into_iter().flatten() {
-            for t in element["threats"].as_array().into_iter().flatten() {
-                if let (Some(id), Some(state)) = (t["threat"].as_str(), t["state"].as_str()) {
-                    states.insert(id.to_string(), state.to_string());
-                }
-            }
-        }
-    }
-    v["threats"]
-        .as_array()
-        .expect("threats list")
-        .iter()
-        .map(|t| {
-            let id = t["id"].as_str().expect("threat id").to_string();
-            let impact = t["risk"]["impact"].as_f64().unwrap_or(0.0);
-            let severity = match impact {
-                i if i >= 90.0 => "critical",
-                i if i >= 70.0 => "high",
-                i if i >= 40.0 => "medium",
-                _ => "low",
-            };
-            Threat {
-                title: t["name"].as_str().unwrap_or_default().to_string(),
-                severity: Some(severity.to_string()),
-                status: match states.get(&id).map(String::as_str) {
-                    Some("mitigated") => ThreatStatus::Mitigated,
-                    Some("accepted") => ThreatStatus::Accepted,
-                    Some("not-applicable") => ThreatStatus::NotApplicable,
-                    Some(_) => ThreatStatus::Open,
-                    None => ThreatStatus::Unknown,
-                },
-                id,
-                path: path.to_string(),
-                pos: Pos::UNKNOWN,
-            }
-        })
-        .collect()
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/infusion-gateway");
+const DOC: &str = "docs/security/security-architecture.md";
+const OTM: &str = "threat-model/gateway.otm.yaml";
+
+fn today() -> Date {
+    Date::new(2026, 11, 1).expect("valid date")
 }
 
+/// Lint the example the way `secarch lint` does: its OTM model loaded by the
+/// real adapter (declared in the document's `threat_models:`).
 fn lint_example(policy: &Policy) -> LintReport {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/infusion-gateway");
-    let src = WorkTree::new(root);
-    let mut registry = ThreatRegistry::default();
-    registry.insert("otm", read_otm(&src, "threat-model/gateway.otm.yaml"));
-    assert_eq!(registry.len(), 14);
-    let input = LintInput {
-        policy,
-        document_path: None,
-        source: &src,
-        registry: &registry,
-        load_failures: &[],
-        history: None,
-        today: Date::new(2026, 11, 1).expect("valid date"),
-        strict: true,
-    };
-    lint(&input)
+    lint_at(policy, DOC, &WorkTree::new(EXAMPLE), None, today(), true)
 }
 
 #[test]
@@ -95,42 +43,49 @@ fn infusion_gateway_example_lints_clean_under_the_fda_profile() {
 
 #[test]
 fn the_example_fails_when_a_threat_loses_its_control() {
-    // Guard against a linter that passes everything: drop one trace and the
-    // untraced critical threat must be reported in the threat model.
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/infusion-gateway");
-    let doc_path = "docs/security/security-architecture.md";
-    let text = std::fs::read_to_string(format!("{root}/{doc_path}")).expect("example document");
-    let edited = text.replace("mitigates: [otm:T-MALICIOUS-UPDATE]", "mitigates: []");
+    // Guard against a linter (or an adapter) that passes everything: drop one
+    // trace and the untraced threat (high: likelihood 50 × impact 90) must be
+    // reported in the threat model.
+    let text = std::fs::read_to_string(format!("{EXAMPLE}/{DOC}")).expect("example document");
+    let edited = text.replace("mitigates: [otm:T-MALFORMED-MSG]", "mitigates: []");
     assert_ne!(edited, text);
-    let otm = std::fs::read(format!("{root}/threat-model/gateway.otm.yaml")).expect("otm");
-    let src = secarch::source::MemorySource::default()
-        .with(doc_path, edited)
-        .with("threat-model/gateway.otm.yaml", otm);
-    let mut registry = ThreatRegistry::default();
-    registry.insert("otm", read_otm(&src, "threat-model/gateway.otm.yaml"));
-    let policy = Policy::embedded_default();
-    let input = LintInput {
-        policy: &policy,
-        document_path: Some(doc_path),
-        source: &src,
-        registry: &registry,
-        load_failures: &[],
-        history: None,
-        today: Date::new(2026, 11, 1).expect("valid date"),
-        strict: false,
-    };
-    let r = lint(&input);
+    let otm = std::fs::read(format!("{EXAMPLE}/{OTM}")).expect("otm");
+    let src = MemorySource::default().with(DOC, edited).with(OTM, otm);
+    let r = lint_at(&Policy::embedded_default(), DOC, &src, None, today(), false);
     let rules: Vec<(&str, &str)> = r
         .findings
         .iter()
         .map(|f| (f.rule.as_str(), f.path.as_str()))
         .collect();
-    assert_eq!(
-        rules,
-        [
-            ("SA030", doc_path),
-            ("SA032", "threat-model/gateway.otm.yaml")
-        ]
+    assert_eq!(rules, [("SA030", DOC), ("SA032", OTM)]);
+    assert!(
+        r.findings[1].message.contains("otm:T-MALFORMED-MSG"),
+        "{}",
+        r.findings[1].message
+    );
+    assert!(
+        r.findings[1].line > 0,
+        "the adapter gives the threat's position"
+    );
+}
+
+#[test]
+fn the_example_reports_a_broken_threat_model() {
+    let text = std::fs::read_to_string(format!("{EXAMPLE}/{DOC}")).expect("example document");
+    let src = MemorySource::default()
+        .with(DOC, text)
+        .with(OTM, "threats: [unclosed\n");
+    let r = lint_at(&Policy::embedded_default(), DOC, &src, None, today(), false);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "SA033" && f.path == DOC),
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        !r.findings.iter().any(|f| f.rule == "SA031"),
+        "references into a failed model are not repeated as SA031"
     );
 }
 

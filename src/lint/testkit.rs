@@ -1,9 +1,10 @@
 //! Test support for the rules: a small document that lints clean, a threat
 //! registry it traces to, and helpers to lint a variant and look at findings.
 
-use super::history::FakeHistory;
+use super::history::{HistoryCommit, ReviewHistory};
 use super::{Finding, LintInput, LintReport, ThreatModelFailure, lint};
 use crate::model::Date;
+use crate::model::Review;
 use crate::policy::Policy;
 use crate::position::Pos;
 use crate::source::MemorySource;
@@ -235,4 +236,66 @@ pub fn col_of(doc: &str, needle: &str) -> u32 {
         .unwrap_or_else(|| panic!("{needle:?} not in document"));
     let byte = line.find(needle).unwrap_or(0);
     u32::try_from(line[..byte].chars().count() + 1).unwrap_or(0)
+}
+
+/// A scripted history: commits oldest first, and which commit added which
+/// review (by reviewer name).
+#[derive(Debug, Default, Clone)]
+pub struct FakeHistory {
+    pub commits: Vec<HistoryCommit>,
+    pub added: Vec<(String, String)>,
+    pub fail: Option<String>,
+}
+
+impl FakeHistory {
+    pub fn commit(mut self, id: &str, author: &str, paths: &[&str]) -> FakeHistory {
+        self.commits.push(HistoryCommit {
+            id: id.to_string(),
+            author_name: author.to_string(),
+            author_email: format!("{}@example.org", author.to_lowercase().replace(' ', ".")),
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        });
+        self
+    }
+
+    pub fn review_added(mut self, reviewer: &str, commit: &str) -> FakeHistory {
+        self.added.push((reviewer.to_string(), commit.to_string()));
+        self
+    }
+}
+
+impl ReviewHistory for FakeHistory {
+    fn review_added_in(&self, _doc: &str, review: &Review) -> Result<Option<String>, String> {
+        if let Some(e) = &self.fail {
+            return Err(e.clone());
+        }
+        let who = review.reviewer.as_ref().map(|r| r.value.as_str());
+        Ok(self
+            .added
+            .iter()
+            .find(|(r, _)| Some(r.as_str()) == who)
+            .map(|(_, c)| c.clone()))
+    }
+
+    fn commits_between(
+        &self,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Vec<HistoryCommit>, String> {
+        let position = |id: &str| {
+            self.commits
+                .iter()
+                .position(|c| c.id == id)
+                .ok_or_else(|| format!("unknown commit {id}"))
+        };
+        let start = since
+            .map(|s| position(s).map(|i| i + 1))
+            .transpose()?
+            .unwrap_or(0);
+        let end = until
+            .map(|u| position(u).map(|i| i + 1))
+            .transpose()?
+            .unwrap_or(self.commits.len());
+        Ok(self.commits.get(start..end).unwrap_or_default().to_vec())
+    }
 }

@@ -25,7 +25,21 @@ type Changed = BTreeMap<String, (String, String)>;
 /// The commit that added the last review and what changed after it.
 type ChangesAfter = Result<Option<(String, Changed)>, String>;
 
-/// The commit that added the last review and the commits after it.
+/// The watch categories with the configured threat models (policy and document).
+fn watch(cx: &Ctx<'_>) -> Result<Watch, String> {
+    let mut models: Vec<String> = cx
+        .input
+        .policy
+        .threat_models
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    models.extend(cx.doc.threat_models.iter().map(|r| r.value.path.clone()));
+    Watch::new(cx.input.policy, models, &cx.doc.path)
+}
+
+/// The commit that added the last review and the commits after it (read once
+/// for SA052 and SA053).
 fn after_last_review<'c>(cx: &'c Ctx<'_>) -> &'c AfterReview {
     cx.after_last_review.get_or_init(|| {
         let (Some(history), Some(last)) = (cx.input.history, cx.doc.last_review()) else {
@@ -44,22 +58,11 @@ fn short(id: &str) -> &str {
 }
 
 /// Changed paths of `wanted` class after the last review: path → (what, commit).
-fn changes_after<'c>(
-    cx: &'c Ctx<'_>,
-    wanted: fn(&PathClass<'_>) -> Option<String>,
-) -> ChangesAfter {
+fn changes_after<'c>(cx: &'c Ctx<'_>, wanted: fn(&PathClass) -> Option<String>) -> ChangesAfter {
     let Some((commit, after)) = after_last_review(cx).as_ref().map_err(Clone::clone)? else {
         return Ok(None);
     };
-    let mut models: Vec<String> = cx
-        .input
-        .policy
-        .threat_models
-        .iter()
-        .map(|r| r.path.clone())
-        .collect();
-    models.extend(cx.doc.threat_models.iter().map(|r| r.value.path.clone()));
-    let watch = Watch::new(cx.input.policy, models, &cx.doc.path);
+    let watch = watch(cx)?;
     let mut changed = BTreeMap::new();
     for c in after {
         for p in &c.paths {
@@ -110,7 +113,7 @@ fn report(cx: &Ctx<'_>, out: &mut Out, rule: &'static str, what: &str, result: C
 /// SA052: watched architecture files changed after the commit that added the last review.
 pub fn sa052(cx: &Ctx<'_>, out: &mut Out) {
     let result = changes_after(cx, |c| match c {
-        PathClass::Architecture(category) => Some((*category).to_string()),
+        PathClass::Architecture(category) => Some(category.clone()),
         _ => None,
     });
     report(cx, out, "SA052", "system architecture", result);
@@ -155,10 +158,7 @@ pub fn sa055(cx: &Ctx<'_>, out: &mut Out) {
         ),
         Ok(commits) => {
             let Some(reviewer) = &last.reviewer else { return };
-            let document = cx.doc.path.as_str();
-            let authored = commits.iter().find(|c| {
-                c.paths.iter().any(|p| p != document) && same_person(&reviewer.value, c)
-            });
+            let authored = commits.iter().find(|c| same_person(&reviewer.value, c));
             if let Some(c) = authored {
                 out.push(
                     "SA055",
@@ -187,7 +187,14 @@ fn reviewed_range(
         Some(prev) => history.review_added_in(&cx.doc.path, prev)?,
         None => None,
     };
-    history.commits_between(previous.as_deref(), until.as_deref())
+    let commits = history.commits_between(previous.as_deref(), until.as_deref())?;
+    // Commits that only touched the document (e.g. adding the review) are
+    // not the reviewed change.
+    let document = cx.doc.path.as_str();
+    Ok(commits
+        .into_iter()
+        .filter(|c| c.paths.iter().any(|p| p != document))
+        .collect())
 }
 
 /// Whether a review's reviewer is the commit's author: names or the e-mail's

@@ -1,4 +1,3 @@
-use crate::lint::history::FakeHistory;
 use crate::lint::testkit::*;
 
 /// Ann builds the gateway, Dana reviews it (commit r1), then Bob changes things.
