@@ -116,3 +116,19 @@ fn secarchs_own_document_has_no_lint_errors() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn the_example_agrees_with_the_published_document_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(secarch::commands::DOCUMENT_SCHEMA).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let text = std::fs::read_to_string(format!("{EXAMPLE}/{DOC}")).expect("example document");
+    let rest = text.strip_prefix("---\n").expect("front matter");
+    let front_matter = &rest[..rest.find("\n---\n").expect("closing fence")];
+    let value: serde_json::Value = serde_saphyr::from_str(front_matter).expect("YAML");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
