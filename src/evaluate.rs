@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::classify::{BlobReader, Classifier, Signal, Trigger};
 use crate::fingerprint::{canonical_document, fingerprint};
-use crate::git::{ChangeKind, GitError, Repo};
+use crate::git::{ChangeKind, ChangeSetOptions, GitError, Repo};
 use crate::history::GitReviewHistory;
 use crate::lint::{LintInput, LintReport, ReviewHistory, ThreatModelFailure, lint_parsed};
 use crate::model::{Date, parse_document_bytes, review_entries_added};
@@ -59,11 +59,34 @@ pub fn evaluate(
     let document = document_path(repo, &policy, &range.head, &merge_base)?;
     let classifier = Classifier::new(&policy, document.as_deref())
         .map_err(|e| EvalError::Classify(e.to_string()))?;
-    let changes = repo.change_set(&merge_base, &range.head)?;
+    // The fingerprint walks the whole head tree while the diff walks the
+    // changed part of both trees: on a second repository handle and thread they
+    // overlap, so a large repository costs about one walk of wall time.
+    let (changes, fp) = std::thread::scope(|scope| {
+        let walker = repo.reopen().map(|second| {
+            let (classifier, head, document) = (&classifier, &range.head, document.as_deref());
+            scope.spawn(move || head_fingerprint(&second, classifier, head, document))
+        });
+        let changes = repo.change_set_with(
+            &merge_base,
+            &range.head,
+            &ChangeSetOptions {
+                threads: 1,
+                ..ChangeSetOptions::default()
+            },
+        );
+        let fp = match walker {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(EvalError::Classify("the fingerprint walk panicked".into()))
+            }),
+            Err(_) => head_fingerprint(repo, &classifier, &range.head, document.as_deref()),
+        };
+        (changes, fp)
+    });
+    let (changes, fp) = (changes?, fp?);
     let mut triggers = classifier.classify(&changes, &RepoBlobs(repo));
     annotate_policy_change(repo, &merge_base, &range.head, &policy, &mut triggers);
 
-    let fp = head_fingerprint(repo, &classifier, &range.head, document.as_deref())?;
     let doc_state = document_state(repo, document.as_deref(), &merge_base, &range.head)?;
 
     // Lint only matters when something triggered: an unrelated change is not

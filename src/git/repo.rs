@@ -45,6 +45,15 @@ impl Repo {
         Repo::open_with(path, trust)
     }
 
+    /// A second handle on the same repository (git2 handles are not `Sync`), for
+    /// work on another thread; opened with the same owner trust.
+    pub fn reopen(&self) -> Result<Repo, GitError> {
+        Ok(Repo {
+            git: reopen(self.git.path(), self.trusted_owner)?,
+            trusted_owner: self.trusted_owner,
+        })
+    }
+
     /// [`Repo::open`] with the owner trust decided by the caller.
     pub fn open_with(path: &Path, trust_other_owner: bool) -> Result<Repo, GitError> {
         tune_libgit2();
