@@ -68,12 +68,51 @@ pub(crate) fn parse_want(want: &str) -> Result<Oid, MirrorError> {
     Oid::from_str(want).map_err(|_| invalid())
 }
 
-/// Whether every commit in `want` is in the mirror.
-pub(crate) fn missing(repo: &Repo, want: &[Oid]) -> Vec<String> {
-    want.iter()
-        .filter(|oid| repo.git.find_commit(**oid).is_err())
-        .map(Oid::to_string)
-        .collect()
+/// Which wanted commits the mirror has.
+pub(crate) struct Presence {
+    /// Not in the mirror.
+    pub(crate) missing: Vec<String>,
+    /// Some commit is listed but cannot be read: the mirror is damaged.
+    pub(crate) damaged: bool,
+}
+
+impl Presence {
+    pub(crate) fn complete(&self) -> bool {
+        self.missing.is_empty() && !self.damaged
+    }
+}
+
+pub(crate) fn presence(repo: &Repo, want: &[Oid]) -> Presence {
+    let mut found = Presence {
+        missing: Vec::new(),
+        damaged: false,
+    };
+    let odb = repo.git.odb().ok();
+    for oid in want {
+        if repo.git.find_commit(*oid).is_ok() {
+            continue;
+        }
+        // Listed in an index (or loose) but unreadable: libgit2 reports a
+        // damaged pack entry as "not found" too, so ask the index directly.
+        if odb.as_ref().is_none_or(|odb| odb.exists(*oid)) {
+            found.damaged = true;
+        } else {
+            found.missing.push(oid.to_string());
+        }
+    }
+    found
+}
+
+/// Whether every reference in the mirror points at an object it has. A
+/// reference to a lost object would make the next fetch claim to have it, and
+/// the server would never send it again.
+pub(crate) fn refs_intact(repo: &Repo) -> bool {
+    let (Ok(odb), Ok(refs)) = (repo.git.odb(), repo.git.references()) else {
+        return false;
+    };
+    refs.flatten()
+        .filter_map(|r| r.target())
+        .all(|oid| odb.exists(oid))
 }
 
 /// Fetch `refspecs` from `remote` into `repo`, giving up after `timeout`.
@@ -119,7 +158,13 @@ pub(crate) fn fetch(
     };
     match result {
         Ok(()) => Ok(()),
-        Err(_) if timed_out.get() => Err(FetchFailure::TimedOut),
+        // Our deadline (checked as data arrives), or libgit2's socket
+        // time-out (a server that stopped answering).
+        Err(e)
+            if timed_out.get() || e.code() == ErrorCode::Timeout || Instant::now() >= deadline =>
+        {
+            Err(FetchFailure::TimedOut)
+        }
         Err(e) => Err(classify(&e, token)),
     }
 }
@@ -137,6 +182,9 @@ fn classify(e: &git2::Error, token: Option<&str>) -> FetchFailure {
             "{message}; the server's TLS certificate was not accepted (is ca-certificates installed?)"
         ));
     }
+    // Socket errors are `Os`, so neither `Os` nor `Filesystem` counts as local
+    // damage; stale lock files, the usual `Os` failure of a mirror, are
+    // removed before each fetch (`store::remove_stale_locks`).
     let local = matches!(
         e.class(),
         ErrorClass::Odb
@@ -144,8 +192,6 @@ fn classify(e: &git2::Error, token: Option<&str>) -> FetchFailure {
             | ErrorClass::Repository
             | ErrorClass::Object
             | ErrorClass::Reference
-            | ErrorClass::Filesystem
-            | ErrorClass::Os
             | ErrorClass::Index
             | ErrorClass::FetchHead
             | ErrorClass::Sha1

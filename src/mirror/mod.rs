@@ -210,7 +210,8 @@ impl MirrorCache {
 
         let lease = self.store.acquire(&key);
         let (mut repo, mut recreated) = self.open_or_create(&key, &lease)?;
-        if !wanted.is_empty() && fetch::missing(&repo, &wanted).is_empty() {
+        let before = fetch::presence(&repo, &wanted);
+        if !wanted.is_empty() && before.complete() {
             bump(&self.counters.warm_hits, 1);
             self.store.touch(&lease);
             return Ok(MirrorGuard {
@@ -219,47 +220,52 @@ impl MirrorCache {
                 _lease: lease,
             });
         }
+        if before.damaged {
+            repo = self.recreate(&key, &lease, repo)?;
+            recreated = true;
+        }
         let mut fetched = false;
-        if !fetch.is_empty() {
-            loop {
+        let found = loop {
+            if !fetch.is_empty() {
                 bump(&self.counters.fetches, 1);
-                let result = fetch::fetch(&repo, &remote, token, fetch, self.cfg.fetch_timeout);
                 fetched = true;
-                let failure = match result {
-                    Ok(()) => break,
-                    Err(f) => f,
-                };
-                bump(&self.counters.fetch_failures, 1);
-                match failure {
-                    FetchFailure::Local(_) if !recreated => {
-                        drop(repo);
-                        repo = self.recreate(&key, &lease)?;
+                if let Err(failure) =
+                    fetch::fetch(&repo, &remote, token, fetch, self.cfg.fetch_timeout)
+                {
+                    bump(&self.counters.fetch_failures, 1);
+                    if matches!(failure, FetchFailure::Local(_)) && !recreated {
+                        repo = self.recreate(&key, &lease, repo)?;
                         recreated = true;
+                        continue;
                     }
-                    FetchFailure::Local(message) | FetchFailure::Remote(message) => {
-                        self.store.record(&lease);
-                        return Err(MirrorError::Fetch {
-                            repo: key.to_string(),
-                            message,
-                        });
-                    }
-                    FetchFailure::TimedOut => {
-                        self.store.record(&lease);
-                        return Err(MirrorError::Timeout {
-                            repo: key.to_string(),
-                            after: self.cfg.fetch_timeout,
-                        });
-                    }
+                    self.store.record(&lease);
+                    return Err(self.fetch_error(&key, failure));
                 }
             }
-        }
+            // Objects the mirror lists but cannot read: damage the fetch did
+            // not notice (it only sends what the mirror claims to lack).
+            let found = fetch::presence(&repo, &wanted);
+            if found.damaged && !recreated {
+                repo = self.recreate(&key, &lease, repo)?;
+                recreated = true;
+                continue;
+            }
+            break found;
+        };
         self.store.record(&lease);
         self.evict();
-        let missing = fetch::missing(&repo, &wanted);
-        if !missing.is_empty() {
+        if found.damaged {
+            return Err(self.fetch_error(
+                &key,
+                FetchFailure::Local(
+                    "the fetched commits cannot be read back from the mirror".to_string(),
+                ),
+            ));
+        }
+        if !found.missing.is_empty() {
             return Err(MirrorError::MissingCommits {
                 repo: key.to_string(),
-                missing,
+                missing: found.missing,
             });
         }
         Ok(MirrorGuard {
@@ -267,6 +273,19 @@ impl MirrorCache {
             fetched,
             _lease: lease,
         })
+    }
+
+    fn fetch_error(&self, key: &MirrorKey, failure: FetchFailure) -> MirrorError {
+        match failure {
+            FetchFailure::Local(message) | FetchFailure::Remote(message) => MirrorError::Fetch {
+                repo: key.to_string(),
+                message,
+            },
+            FetchFailure::TimedOut => MirrorError::Timeout {
+                repo: key.to_string(),
+                after: self.cfg.fetch_timeout,
+            },
+        }
     }
 
     /// A snapshot of the counters.
@@ -308,13 +327,21 @@ impl MirrorCache {
             })?;
             return Ok((repo, false));
         }
+        store::remove_stale_locks(&dir);
         match Repo::open_bare(&dir) {
-            Ok(repo) if repo.git.is_bare() => Ok((repo, false)),
-            _ => Ok((self.recreate(key, lease)?, true)),
+            Ok(repo) if repo.git.is_bare() && fetch::refs_intact(&repo) => Ok((repo, false)),
+            _ => Ok((self.recreate(key, lease, None)?, true)),
         }
     }
 
-    fn recreate(&self, key: &MirrorKey, lease: &Lease<'_>) -> Result<Repo, MirrorError> {
+    /// Delete the mirror and create it empty; `old` (if open) is closed first.
+    fn recreate(
+        &self,
+        key: &MirrorKey,
+        lease: &Lease<'_>,
+        old: impl Into<Option<Repo>>,
+    ) -> Result<Repo, MirrorError> {
+        drop(old.into());
         bump(&self.counters.recreated, 1);
         let dir = key.dir(&self.cfg.root);
         self.store.delete(lease).map_err(MirrorError::io(format!(

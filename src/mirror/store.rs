@@ -258,6 +258,29 @@ fn touch(path: &Path) {
     }
 }
 
+/// Delete `*.lock` files left in a mirror by a process that died mid-fetch
+/// (they would make every later fetch fail). Only called while holding the
+/// mirror, in the one process that owns the root, so no lock is live.
+pub(crate) fn remove_stale_locks(dir: &Path) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                // Objects are written to temporary files, never locked.
+                Ok(t) if t.is_dir() && entry.file_name() != "objects" => stack.push(path),
+                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "lock") => {
+                    let _ = fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Bytes of the files under `dir` (symbolic links are not followed).
 pub(crate) fn dir_size(dir: &Path) -> u64 {
     let mut total = 0;
