@@ -307,3 +307,22 @@ fn a_stale_lock_or_a_corrupt_pack_does_not_wedge_a_mirror() {
     assert_eq!(guard.merge_base(&third, &src.pr).unwrap(), src.base);
     assert_eq!(cache.metrics().recreated, 2, "{:?}", cache.metrics());
 }
+
+#[test]
+fn a_discarded_mirror_is_fetched_afresh() {
+    let src = source();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path());
+    let url = file_url(src.repo.path());
+    let want = [src.main.clone()];
+    let guard = cache.sync("octo/repo", &url, None, &refs(), &want).unwrap();
+    guard.discard().unwrap();
+    assert!(!tmp.path().join("octo/repo.git").exists());
+    assert_eq!((cache.metrics().mirrors, cache.metrics().bytes), (0, 0));
+    assert!(
+        cache
+            .sync("octo/repo", &url, None, &refs(), &want)
+            .unwrap()
+            .fetched()
+    );
+}

@@ -142,7 +142,11 @@ pub(crate) fn fetch(
         .transfer_progress(|_| in_time())
         .sideband_progress(|_| in_time());
     let mut proxy = ProxyOptions::new();
-    proxy.auto();
+    if remote.kind == RemoteKind::Https {
+        // The usual proxy settings (`https_proxy`, `no_proxy`, git config);
+        // loopback and local remotes never go through a proxy.
+        proxy.auto();
+    }
     let mut opts = FetchOptions::new();
     opts.remote_callbacks(callbacks)
         .proxy_options(proxy)

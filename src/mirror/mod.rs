@@ -131,6 +131,20 @@ impl MirrorGuard<'_> {
     pub fn fetched(&self) -> bool {
         self.fetched
     }
+
+    /// Delete this mirror, e.g. when evaluating on it met a damaged object
+    /// (`GitError::Corrupt`): the next sync fetches it afresh.
+    pub fn discard(self) -> Result<(), MirrorError> {
+        let MirrorGuard {
+            repo,
+            _lease: lease,
+            ..
+        } = self;
+        drop(repo);
+        lease
+            .delete()
+            .map_err(MirrorError::io("cannot delete the mirror"))
+    }
 }
 
 impl Deref for MirrorGuard<'_> {
@@ -328,9 +342,12 @@ impl MirrorCache {
             return Ok((repo, false));
         }
         store::remove_stale_locks(&dir);
-        match Repo::open_bare(&dir) {
-            Ok(repo) if repo.git.is_bare() && fetch::refs_intact(&repo) => Ok((repo, false)),
-            _ => Ok((self.recreate(key, lease, None)?, true)),
+        let healthy = Repo::open_bare(&dir)
+            .ok()
+            .filter(|repo| repo.git.is_bare() && fetch::refs_intact(repo));
+        match healthy {
+            Some(repo) => Ok((repo, false)),
+            None => Ok((self.recreate(key, lease, None)?, true)),
         }
     }
 
@@ -344,7 +361,7 @@ impl MirrorCache {
         drop(old.into());
         bump(&self.counters.recreated, 1);
         let dir = key.dir(&self.cfg.root);
-        self.store.delete(lease).map_err(MirrorError::io(format!(
+        lease.delete().map_err(MirrorError::io(format!(
             "cannot delete the damaged mirror {}",
             dir.display()
         )))?;
@@ -368,4 +385,16 @@ fn create_private_dir(dir: &Path) -> Result<(), MirrorError> {
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shareable_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<super::MirrorCache>();
+        send_sync::<super::MirrorError>();
+        send::<super::MirrorGuard<'static>>();
+    }
 }

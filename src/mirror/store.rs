@@ -21,7 +21,7 @@ use super::name::MirrorKey;
 const LAST_USED: &str = "secarch-last-used";
 /// Where mirrors are moved before deletion: a crash mid-delete leaves
 /// nothing half-deleted under a mirror's name.
-pub(crate) const TRASH: &str = ".trash";
+const TRASH: &str = ".trash";
 
 #[derive(Debug, Default)]
 struct Entry {
@@ -56,6 +56,18 @@ pub(crate) struct Store {
 pub(crate) struct Lease<'a> {
     store: &'a Store,
     key: MirrorKey,
+}
+
+impl Lease<'_> {
+    /// Delete the mirror held (damaged, or discarded by the caller).
+    pub(crate) fn delete(&self) -> std::io::Result<()> {
+        self.store.remove_dir(&self.key)?;
+        if let Some(e) = self.store.lock().entries.get_mut(&self.key) {
+            e.present = false;
+            e.size = 0;
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Lease<'_> {
@@ -144,16 +156,6 @@ impl Store {
     /// Touch the last-use marker only (a warm hit changes nothing else).
     pub(crate) fn touch(&self, lease: &Lease<'_>) {
         touch(&lease.key.dir(&self.root).join(LAST_USED));
-    }
-
-    /// Delete a mirror the caller holds (damaged, about to be re-created).
-    pub(crate) fn delete(&self, lease: &Lease<'_>) -> std::io::Result<()> {
-        self.remove_dir(&lease.key)?;
-        if let Some(e) = self.lock().entries.get_mut(&lease.key) {
-            e.present = false;
-            e.size = 0;
-        }
-        Ok(())
     }
 
     /// Evict least-recently-used mirrors that no one holds until the total

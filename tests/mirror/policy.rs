@@ -141,8 +141,10 @@ fn a_server_that_stops_answering_times_out() {
         .err()
         .expect("time-out");
     assert!(matches!(err, MirrorError::Timeout { .. }), "{err:?}");
+    // libgit2's socket time-out is process-wide and set by the first cache:
+    // 2 s under nextest (a process per test), up to 30 s under `cargo test`.
     assert!(
-        start.elapsed() < Duration::from_secs(30),
+        start.elapsed() < Duration::from_secs(45),
         "{:?}",
         start.elapsed()
     );
