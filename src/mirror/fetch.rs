@@ -290,6 +290,14 @@ mod tests {
     }
 
     #[test]
+    fn libgit2_is_built_with_https() {
+        assert!(
+            git2::Version::get().https(),
+            "git2 must be built with its `https` feature"
+        );
+    }
+
+    #[test]
     fn without_a_token_says_so() {
         let remote = check_url("https://github.com/o/r.git", false, None).unwrap();
         let mut cb = credentials_callback(&remote, None);

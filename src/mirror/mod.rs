@@ -17,6 +17,16 @@
 //!   deleted and re-created once.
 //! - Errors are safe to log: tokens are never put in a URL, a config or an
 //!   error, and libgit2's messages are redacted (`redact.rs`).
+//!
+//! For the server: share one `Arc<MirrorCache>`; in `spawn_blocking`, sync
+//! with `fetch = ["+refs/heads/<base>:refs/heads/<base>",
+//! "+refs/pull/<n>/head:refs/pull/<n>/head"]` and `want = [base_sha,
+//! head_sha]`, then `evaluate(&guard, &Range { base, head }, …)` and drop the
+//! guard in the same closure. Refs the remote does not have are skipped
+//! silently, so `want` is what is verified: [`MirrorError::MissingCommits`]
+//! usually means a force-push since the event (a newer event follows). A warm
+//! hit does not move refs; evaluate by commit id. If evaluation reports a
+//! damaged object, [`MirrorGuard::discard`] the mirror.
 
 mod error;
 mod fetch;
