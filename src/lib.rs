@@ -12,6 +12,7 @@ pub mod git;
 pub mod github;
 pub mod history;
 pub mod lint;
+pub mod mirror;
 pub mod model;
 pub mod output;
 pub mod policy;

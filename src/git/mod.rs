@@ -33,6 +33,7 @@ pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
 pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
+pub(crate) use repo::with_open_lock;
 pub use repo::{Repo, TRUST_OWNER_ENV};
 
 /// How a file changed between base and head.

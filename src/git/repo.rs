@@ -93,6 +93,43 @@ impl Repo {
         }
     }
 
+    /// Open the bare repository at exactly `gitdir` (no search upward, so a
+    /// damaged mirror is never mistaken for an enclosing repository). For the
+    /// App's mirror cache, whose repositories this process created.
+    pub fn open_bare(gitdir: &Path) -> Result<Repo, GitError> {
+        tune_libgit2();
+        let _guard = OPEN_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        match Repository::open_bare(gitdir) {
+            Ok(git) => Ok(Repo {
+                git,
+                trusted_owner: false,
+            }),
+            Err(e) if e.code() == ErrorCode::NotFound => Err(GitError::NotARepository {
+                path: gitdir.to_path_buf(),
+            }),
+            Err(e) => Err(ctx(format!(
+                "cannot open the repository at {}",
+                gitdir.display()
+            ))(e)),
+        }
+    }
+
+    /// Create an empty bare repository at `gitdir` (libgit2 opens it as its
+    /// last step, hence the lock).
+    pub fn init_bare(gitdir: &Path) -> Result<Repo, GitError> {
+        tune_libgit2();
+        let _guard = OPEN_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        Repository::init_bare(gitdir)
+            .map(|git| Repo {
+                git,
+                trusted_owner: false,
+            })
+            .map_err(ctx(format!(
+                "cannot create a repository at {}",
+                gitdir.display()
+            )))
+    }
+
     /// The working tree's root, `None` for a bare repository.
     pub fn workdir(&self) -> Option<&Path> {
         self.git.workdir()
@@ -204,6 +241,14 @@ pub(crate) fn reopen(gitdir: &Path, trusted_owner: bool) -> Result<Repository, G
         "cannot reopen the repository at {}",
         gitdir.display()
     )))
+}
+
+/// Run `f` while holding the lock around libgit2's owner-validation switch:
+/// for operations that open a repository inside libgit2 (a fetch over the
+/// local transport opens the source repository).
+pub(crate) fn with_open_lock<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = OPEN_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    f()
 }
 
 /// Open with libgit2's owner validation switched off for this one call.
