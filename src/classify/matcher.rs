@@ -77,8 +77,8 @@ impl Matcher {
         if path.is_empty() || self.ignored.iter().any(|d| d == path) {
             return Vec::new();
         }
-        let lower = path.to_ascii_lowercase();
-        let candidate = Candidate::new(&lower);
+        let lower = lowercase(path);
+        let candidate = Candidate::new(lower.as_ref());
         let hits = self.globs.matches_candidate(&candidate);
         if hits.is_empty() || self.excludes.is_match_candidate(&candidate) {
             return Vec::new();
@@ -101,8 +101,18 @@ impl Matcher {
     /// True when any category watches `path`.
     pub fn is_watched(&self, path: &str) -> bool {
         // Cheap reject first: most files of a tree match no category glob at all.
-        self.globs.is_match(normalize(path).to_ascii_lowercase())
+        self.globs.is_match(lowercase(normalize(path)).as_ref())
             && !self.categories_for(path).is_empty()
+    }
+}
+
+/// ASCII lower case, borrowing when there is nothing to change (most paths):
+/// this runs once per file of a 100k-file tree when fingerprinting.
+fn lowercase(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(path.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(path)
     }
 }
 
