@@ -20,6 +20,9 @@ const KNOWN_EVENTS: &[&str] = &[
     "merge_group",
     "installation",
     "installation_repositories",
+    // Deliveries refused before the event could be trusted, or without an event header.
+    "unverified",
+    "unknown",
 ];
 
 /// Seconds; acknowledgements are sub-millisecond, evaluations up to minutes.

@@ -44,14 +44,6 @@ pub fn check_output(report: &CheckReport, signoffs: &SignoffState) -> CheckOutpu
             let _ = writeln!(summary, "- @{} does not count: {}", r.login, r.reason);
         }
     }
-    let _ = write!(
-        summary,
-        "\n<sub>secarch {} · policy: {} · head `{}` · fingerprint `{}`</sub>\n",
-        env!("CARGO_PKG_VERSION"),
-        report.policy.replace('`', "'"),
-        short(&report.head),
-        short(&report.fingerprint)
-    );
     CheckOutput {
         title: report.title.clone(),
         summary,
@@ -130,8 +122,4 @@ pub fn annotations(report: &CheckReport) -> Vec<Annotation> {
         }
     }
     out
-}
-
-fn short(s: &str) -> &str {
-    s.get(..12).unwrap_or(s)
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::github::{GitHubApi, InstallationClient, PullRequest, RepoRef, Result};
+use crate::github::{GitHubApi, GitHubError, InstallationClient, PullRequest, RepoRef, Result};
 
 use super::job::PolicyInfo;
 
@@ -119,9 +119,32 @@ pub(crate) async fn request_reviews(
         return Ok(());
     }
     tracing::info!(repo = %repo, pr = pr.number, users = ?todo.users, teams = ?todo.teams, "requesting reviews");
-    client
+    match client
         .request_reviewers(repo, pr.number, &todo.users, &todo.teams)
         .await
+    {
+        // GitHub refuses the whole request when one reviewer cannot be asked (not a
+        // collaborator, unknown team): ask the others one by one, so one stale name in the
+        // policy does not silence everyone.
+        Err(GitHubError::Unprocessable { message, .. }) => {
+            tracing::warn!(repo = %repo, pr = pr.number, message, "review request refused; requesting reviewers one by one");
+            let singles = todo
+                .users
+                .iter()
+                .map(|u| (vec![u.clone()], Vec::new()))
+                .chain(todo.teams.iter().map(|t| (Vec::new(), vec![t.clone()])));
+            for (users, teams) in singles {
+                if let Err(e) = client
+                    .request_reviewers(repo, pr.number, &users, &teams)
+                    .await
+                {
+                    tracing::warn!(repo = %repo, pr = pr.number, ?users, ?teams, error = %e, "could not request a review");
+                }
+            }
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

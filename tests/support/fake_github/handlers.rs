@@ -169,15 +169,16 @@ pub fn handle(state: &mut State, ctx: &Ctx, call: Call) -> Reply {
         return create_token(state, ctx, &call);
     }
     if call.op == "apps/list-installations" {
-        let t = Templates { ctx };
-        let base = first_item(t.example("apps/list-installations", "200"));
+        // The description types `account` as allOf(simple user, enterprise), so both `name`
+        // and `slug` are required (GitHub's own example lacks them).
+        let base = first_item(Templates { ctx }.example("apps/list-installations", "200"));
         let items = state
             .installations
             .values()
             .map(|i| {
                 merge(
                     base.clone(),
-                    json!({"id": i.id, "app_id": ctx.app_id, "app_slug": ctx.app_slug, "account": t.user(&i.account)}),
+                    json!({"id": i.id, "app_id": ctx.app_id, "app_slug": ctx.app_slug, "account": {"login": i.account, "name": i.account, "slug": i.account, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}}),
                 )
             })
             .collect();
