@@ -417,3 +417,47 @@ async fn a_reviewer_who_cannot_be_asked_does_not_silence_the_others() {
     assert_eq!(teams, ["security-architects"]);
     assert_eq!(w.fake.requests_of("pulls/request-reviewers").len(), 3);
 }
+
+#[test]
+fn app_manifest_asks_for_exactly_what_secarch_uses() {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        default_permissions: std::collections::BTreeMap<String, String>,
+        default_events: Vec<String>,
+        hook_attributes: serde_json::Value,
+    }
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/app.yml")).unwrap();
+    let m: Manifest = serde_saphyr::from_str(&text).unwrap();
+    let perms: Vec<(String, String)> = m.default_permissions.into_iter().collect();
+    let want = [
+        ("checks", "write"),
+        ("contents", "read"),
+        ("issues", "write"),
+        ("members", "read"),
+        ("metadata", "read"),
+        ("pull_requests", "write"),
+    ];
+    assert_eq!(
+        perms,
+        want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+    );
+    assert_eq!(
+        m.default_events,
+        [
+            "pull_request",
+            "pull_request_review",
+            "issue_comment",
+            "check_run",
+            "check_suite",
+            "merge_group"
+        ]
+    );
+    assert!(
+        m.hook_attributes["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/webhook")
+    );
+    // `installation` is always delivered; the manifest says so instead of subscribing.
+    assert!(text.contains("`installation` is delivered to every App"));
+}
