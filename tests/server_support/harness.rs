@@ -1,5 +1,7 @@
 //! Harness for the App server tests: the fake GitHub, a real git repository served as a
 //! `file://` remote, the real router, and signed deliveries built from octokit's examples.
+//! Shared by `tests/server.rs` and `tests/server_bench.rs`; not every binary uses every helper.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
