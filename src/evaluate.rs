@@ -195,7 +195,10 @@ impl BlobReader for RepoBlobs<'_> {
     }
 }
 
-fn load_policy(
+/// The effective policy for a change: `.github/secarch.yml` at `base` (else the embedded
+/// default), or the explicit file; with a label saying where it came from. The App reads the
+/// check name and reviewers with it before evaluating.
+pub fn load_policy(
     repo: &Repo,
     base: &str,
     source: &PolicySource,

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod position;
 pub mod rules;
 pub mod semdiff;
+pub mod server;
 pub mod source;
 #[doc(hidden)]
 pub mod testing;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
+use secarch::server::config::PrivateKey;
+use secarch::server::{RawConfig, WebhookSecrets};
 
 /// Keeps the security architecture document of health software from going stale
 /// (IEC 81001-5-1 §5.3.1): detects architecture and threat-model changes in a git
@@ -47,6 +49,53 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCmd,
     },
+    /// Run the GitHub App: receive webhooks, post check runs and review requests.
+    ///
+    /// Every flag can be given by its environment variable instead. Secrets are never printed.
+    /// Endpoints: POST /webhook, GET /healthz, GET /readyz, GET /metrics (Prometheus text).
+    Serve(ServeCmd),
+}
+
+#[derive(Args)]
+struct ServeCmd {
+    /// The GitHub App's id (App settings page).
+    #[arg(long, env = "SECARCH_APP_ID")]
+    app_id: Option<u64>,
+    /// The App's private key as PEM text.
+    #[arg(long, env = "SECARCH_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// A file holding the App's private key (PEM), used when --private-key is not given.
+    #[arg(long, env = "SECARCH_PRIVATE_KEY_PATH", value_name = "FILE")]
+    private_key_path: Option<PathBuf>,
+    /// The webhook secret; a comma-separated list accepts any of them (for rotation).
+    #[arg(long, env = "SECARCH_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// GitHub REST API root; GitHub Enterprise Server: https://HOST/api/v3.
+    #[arg(
+        long,
+        env = "SECARCH_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    github_api_url: String,
+    /// Address and port to listen on.
+    #[arg(long, env = "SECARCH_LISTEN", default_value = "0.0.0.0:8080")]
+    listen: String,
+    /// Directory for the git mirrors (default: a directory in the system temp dir).
+    #[arg(long, env = "SECARCH_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Log format: json (one object per line) or pretty. Level via RUST_LOG (default info).
+    #[arg(long, env = "SECARCH_LOG_FORMAT", default_value = "json")]
+    log_format: String,
+    /// 1: fetch file:// clone URLs from payloads (tests, air-gapped mirrors). Off by default.
+    #[arg(long, env = "SECARCH_ALLOW_FILE_REMOTES", value_name = "0|1")]
+    allow_file_remotes: Option<String>,
+    /// Seconds between reconciliation passes (open PRs without a completed run are evaluated);
+    /// 0 = only at start-up.
+    #[arg(long, env = "SECARCH_RECONCILE_INTERVAL", default_value_t = 900)]
+    reconcile_interval: u64,
+    /// Pull requests evaluated at the same time.
+    #[arg(long, env = "SECARCH_MAX_CONCURRENT_JOBS", default_value_t = 4)]
+    max_concurrent_jobs: usize,
 }
 
 #[derive(Args)]
@@ -165,6 +214,20 @@ fn main() -> ExitCode {
             } => commands::config_show(&repo, policy.as_deref(), defaults),
             ConfigCmd::Validate { file } => commands::config_validate(file.as_deref()),
         },
+        Command::Serve(c) => commands::serve(RawConfig {
+            app_id: c.app_id,
+            private_key: c.private_key.map(|k| PrivateKey(k.into_bytes())),
+            private_key_path: c.private_key_path,
+            webhook_secret: c.webhook_secret.as_deref().map(WebhookSecrets::parse),
+            api_url: Some(c.github_api_url),
+            listen: Some(c.listen),
+            cache_dir: c.cache_dir,
+            cache_max_bytes: None,
+            log_format: Some(c.log_format),
+            allow_file_remotes: c.allow_file_remotes,
+            reconcile_interval_secs: Some(c.reconcile_interval),
+            max_concurrent_jobs: Some(c.max_concurrent_jobs),
+        }),
     };
     ExitCode::from(code)
 }

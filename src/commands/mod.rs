@@ -6,12 +6,14 @@ mod config;
 mod init;
 mod lint;
 mod schema;
+mod serve;
 
 pub use check::{CheckArgs, OutputFormat, check};
 pub use config::{config_show, config_validate};
 pub use init::{INIT_FILES, init};
 pub use lint::{LintArgs, LintFormat, lint};
 pub use schema::{DOCUMENT_SCHEMA, POLICY_SCHEMA, schema};
+pub use serve::serve;
 
 /// Exit code: usage, configuration or repository error.
 pub const EXIT_ERROR: u8 = 2;

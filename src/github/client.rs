@@ -85,6 +85,46 @@ impl GitHubApp {
         self.core.credentials.app_id()
     }
 
+    /// `GET /app/installations` (every page): where the App is installed, so that the server can
+    /// reconcile pull requests whose deliveries were missed while it was down.
+    pub async fn installations(&self) -> Result<Vec<Installation>> {
+        let operation = "apps/list-installations";
+        let mut url = self.core.transport.url(&["app", "installations"]);
+        url.query_pairs_mut().append_pair("per_page", PER_PAGE);
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let jwt = self.core.credentials.jwt()?;
+            let req = ApiRequest {
+                operation,
+                method: Method::GET,
+                url,
+                body: None,
+            };
+            let resp = self.core.transport.execute(&req, &jwt).await?;
+            out.extend(decode::<Vec<Installation>>(&req, &resp)?);
+            let Some(next) = resp
+                .headers
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| link::find_rel(v, "next"))
+            else {
+                return Ok(out);
+            };
+            url = match Url::parse(&next) {
+                Ok(u) if self.core.transport.is_own(&u) => u,
+                _ => {
+                    return Err(GitHubError::Decode {
+                        operation,
+                        request: req.line(),
+                        message: "the pagination link points outside the API root; refusing to send credentials there".into(),
+                    });
+                }
+            };
+        }
+        Ok(out)
+    }
+
     /// Drop the cached client of an installation (on `installation.deleted`/`suspend`).
     pub fn forget_installation(&self, installation_id: u64) {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
@@ -135,6 +175,22 @@ impl InstallationClient {
     /// The installation this client acts as.
     pub fn installation_id(&self) -> u64 {
         self.installation_id
+    }
+
+    /// `GET /installation/repositories` (every page): the repositories this installation covers.
+    pub async fn repositories(&self) -> Result<Vec<Repository>> {
+        let url = self.core.transport.url(&["installation", "repositories"]);
+        self.get_all(
+            "apps/list-repos-accessible-to-installation",
+            url,
+            |p: RepositoryList| p.repositories,
+        )
+        .await
+    }
+
+    /// The installation token as text, for `git fetch` over https only (the mirror). Never log it.
+    pub async fn git_token(&self) -> Result<String> {
+        Ok(self.token().await?.expose().to_string())
     }
 
     async fn token(&self) -> Result<Secret> {

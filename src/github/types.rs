@@ -301,6 +301,13 @@ impl From<RawTeamMembership> for TeamMembership {
     }
 }
 
+/// `GET /installation/repositories` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RepositoryList {
+    pub repositories: Vec<Repository>,
+}
+
 /// `POST /app/installations/{id}/access_tokens` answer.
 #[derive(Deserialize)]
 pub(crate) struct RawInstallationToken {

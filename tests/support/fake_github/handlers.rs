@@ -101,6 +101,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/orgs/{org}/teams/{team_slug}/memberships/{username}",
         "teams/get-membership-for-user-in-org",
     ),
+    ("GET", "/app/installations", "apps/list-installations"),
+    (
+        "GET",
+        "/installation/repositories",
+        "apps/list-repos-accessible-to-installation",
+    ),
 ];
 
 /// Operations authenticated with the App JWT; all others need an installation token.
@@ -161,6 +167,37 @@ pub fn not_found() -> Reply {
 pub fn handle(state: &mut State, ctx: &Ctx, call: Call) -> Reply {
     if call.op == "apps/create-installation-access-token" {
         return create_token(state, ctx, &call);
+    }
+    if call.op == "apps/list-installations" {
+        // The description types `account` as allOf(simple user, enterprise), so both `name`
+        // and `slug` are required (GitHub's own example lacks them).
+        let base = first_item(Templates { ctx }.example("apps/list-installations", "200"));
+        let items = state
+            .installations
+            .values()
+            .map(|i| {
+                merge(
+                    base.clone(),
+                    json!({"id": i.id, "app_id": ctx.app_id, "app_slug": ctx.app_slug, "account": {"login": i.account, "name": i.account, "slug": i.account, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}}),
+                )
+            })
+            .collect();
+        return paginate(items, &call, Value::Array);
+    }
+    if call.op == "apps/list-repos-accessible-to-installation" {
+        let t = Templates { ctx };
+        let items: Vec<Value> = state
+            .repos
+            .values()
+            .filter(|r| r.installation_id.is_some() && r.installation_id == call.installation)
+            .map(|r| t.repo(r))
+            .collect();
+        let total = items.len();
+        return paginate(
+            items,
+            &call,
+            |page| json!({"total_count": total, "repositories": page}),
+        );
     }
     if let Some(org) = call.params.get("org") {
         // Organization endpoints: the token's installation must be on that organization.
@@ -455,4 +492,12 @@ pub fn num(call: &Call, name: &str) -> Option<u64> {
 
 pub fn str_field(body: &Option<Value>, key: &str) -> Option<String> {
     body.as_ref()?.get(key)?.as_str().map(str::to_string)
+}
+
+/// The first element of an example array (list operations), or `{}`.
+fn first_item(v: Value) -> Value {
+    v.as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or_else(|| json!({}))
 }

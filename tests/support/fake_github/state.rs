@@ -63,11 +63,16 @@ pub struct FakeRepo {
     pub comments: Vec<FakeComment>,
     /// login → (`role_name`, legacy `permission`).
     pub roles: BTreeMap<String, (String, String)>,
+    /// Served as `clone_url` instead of the made-up https URL (e.g. `file://` to a local
+    /// repository built by the test, which the App may fetch with file remotes allowed).
+    pub clone_url_override: Option<String>,
 }
 
 impl FakeRepo {
     pub fn clone_url(&self) -> String {
-        format!("https://github.example/{}/{}.git", self.owner, self.name)
+        self.clone_url_override
+            .clone()
+            .unwrap_or_else(|| format!("https://github.example/{}/{}.git", self.owner, self.name))
     }
 }
 

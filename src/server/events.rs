@@ -1,0 +1,445 @@
+//! Webhook payloads → secarch's own events.
+//!
+//! Only the fields secarch needs are read, leniently (GitHub adds fields, older payloads and GHES
+//! lack some): a known event whose JSON does not even have those is malformed (400); an event or
+//! action secarch does not act on is [`Parsed::Ignored`] (202). Nothing here can produce a 5xx.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::github::RepoRef;
+
+/// Where a job runs: which installation, which repository, and where git fetches it from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RepoTarget {
+    pub installation_id: u64,
+    pub repo: RepoRef,
+    /// `repository.clone_url` of the payload (https; `file://` only when allowed).
+    pub clone_url: String,
+}
+
+/// A pull request to evaluate, with the head the delivery saw (the job re-reads the newest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullHint {
+    pub number: u64,
+    pub head_sha: Option<String>,
+}
+
+/// A merge queue group (`merge_group.checks_requested`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeGroup {
+    pub head_sha: String,
+    pub head_ref: String,
+    pub base_sha: String,
+    pub base_ref: String,
+}
+
+/// What a delivery asks secarch to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// `ping`: GitHub checking the hook.
+    Ping,
+    /// Evaluate these pull requests (opened, pushed, reopened, ready, base changed, re-run).
+    EvaluatePulls {
+        target: RepoTarget,
+        pulls: Vec<PullHint>,
+        /// `pull_request.synchronize`, `check_run.rerequested`, … (for logs).
+        cause: String,
+    },
+    /// Re-run requested for a commit whose pull requests GitHub did not list (forks): evaluate
+    /// the open pull requests with this head.
+    EvaluateHead {
+        target: RepoTarget,
+        head_sha: String,
+        cause: String,
+    },
+    /// A merge-queue group to vouch for.
+    MergeGroup {
+        target: RepoTarget,
+        group: MergeGroup,
+    },
+    /// `installation.*`: logged; a deleted or suspended installation's client is dropped.
+    Installation {
+        action: String,
+        installation_id: u64,
+        account: Option<String>,
+    },
+}
+
+/// The result of reading a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Event(Event),
+    /// Known or unknown, but nothing to do; the reason is logged.
+    Ignored(String),
+}
+
+/// A known event whose body lacks what secarch needs (answered 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed `{event}` payload: {message}")]
+pub struct PayloadError {
+    pub event: String,
+    pub message: String,
+}
+
+/// Read a delivery: `X-GitHub-Event` and the raw body.
+pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, PayloadError> {
+    match event {
+        "ping" => {
+            decode::<serde_json::Value>(event, body)?;
+            Ok(Parsed::Event(Event::Ping))
+        }
+        "pull_request" => pull_request(decode(event, body)?),
+        "pull_request_review" => pull_request_review(decode(event, body)?),
+        "check_run" => check_run(decode(event, body)?),
+        "check_suite" => check_suite(decode(event, body)?),
+        "merge_group" => merge_group(decode(event, body)?),
+        "installation" => installation(decode(event, body)?),
+        other => Ok(Parsed::Ignored(format!("event `{other}` is not handled"))),
+    }
+}
+
+fn decode<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, PayloadError> {
+    serde_json::from_slice(body).map_err(|e| PayloadError {
+        event: event.to_string(),
+        message: e.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct Installation {
+    id: u64,
+    #[serde(default)]
+    account: Option<Account>,
+}
+
+#[derive(Deserialize)]
+struct Account {
+    #[serde(default)]
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct Repository {
+    name: String,
+    owner: Account,
+    #[serde(default)]
+    clone_url: String,
+}
+
+#[derive(Deserialize)]
+struct Sha {
+    sha: String,
+}
+
+#[derive(Deserialize)]
+struct PullRequest {
+    number: u64,
+    head: Sha,
+}
+
+#[derive(Deserialize)]
+struct PullRequestPayload {
+    action: String,
+    pull_request: PullRequest,
+    repository: Repository,
+    #[serde(default)]
+    installation: Option<Installation>,
+    #[serde(default)]
+    changes: Option<serde_json::Value>,
+}
+
+fn target(
+    repository: &Repository,
+    installation: Option<&Installation>,
+) -> Result<RepoTarget, String> {
+    let Some(inst) = installation else {
+        return Err("no `installation` in the payload: not a GitHub App delivery".into());
+    };
+    Ok(RepoTarget {
+        installation_id: inst.id,
+        repo: RepoRef::new(&repository.owner.login, &repository.name),
+        clone_url: repository.clone_url.clone(),
+    })
+}
+
+fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
+    let act = match p.action.as_str() {
+        "opened" | "synchronize" | "reopened" | "ready_for_review" => true,
+        // An edit matters only when the base branch changed (the policy and range change).
+        "edited" => p.changes.as_ref().is_some_and(|c| c.get("base").is_some()),
+        _ => false,
+    };
+    if !act {
+        return Ok(Parsed::Ignored(format!(
+            "pull_request.{} does not change the evaluation",
+            p.action
+        )));
+    }
+    let target = match target(&p.repository, p.installation.as_ref()) {
+        Ok(t) => t,
+        Err(reason) => return Ok(Parsed::Ignored(reason)),
+    };
+    Ok(Parsed::Event(Event::EvaluatePulls {
+        target,
+        pulls: vec![PullHint {
+            number: p.pull_request.number,
+            head_sha: Some(p.pull_request.head.sha),
+        }],
+        cause: format!("pull_request.{}", p.action),
+    }))
+}
+
+#[derive(Deserialize)]
+struct ReviewPayload {
+    action: String,
+    pull_request: PullRequest,
+    repository: Repository,
+    #[serde(default)]
+    installation: Option<Installation>,
+}
+
+/// A submitted or dismissed review may be a sign-off (an APPROVED review by an authorized
+/// reviewer): re-evaluate, so the sign-off logic sees it.
+fn pull_request_review(p: ReviewPayload) -> Result<Parsed, PayloadError> {
+    if !matches!(p.action.as_str(), "submitted" | "dismissed") {
+        return Ok(Parsed::Ignored(format!(
+            "pull_request_review.{} does not change the evaluation",
+            p.action
+        )));
+    }
+    let target = match target(&p.repository, p.installation.as_ref()) {
+        Ok(t) => t,
+        Err(reason) => return Ok(Parsed::Ignored(reason)),
+    };
+    Ok(Parsed::Event(Event::EvaluatePulls {
+        target,
+        pulls: vec![PullHint {
+            number: p.pull_request.number,
+            head_sha: Some(p.pull_request.head.sha),
+        }],
+        cause: format!("pull_request_review.{}", p.action),
+    }))
+}
+
+#[derive(Deserialize)]
+struct PullNumber {
+    number: u64,
+    #[serde(default)]
+    head: Option<Sha>,
+}
+
+#[derive(Deserialize)]
+struct Suite {
+    head_sha: String,
+    #[serde(default)]
+    pull_requests: Vec<PullNumber>,
+}
+
+#[derive(Deserialize)]
+struct CheckRunPayload {
+    action: String,
+    check_run: Suite,
+    repository: Repository,
+    #[serde(default)]
+    installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct CheckSuitePayload {
+    action: String,
+    check_suite: Suite,
+    repository: Repository,
+    #[serde(default)]
+    installation: Option<Installation>,
+}
+
+fn check_run(p: CheckRunPayload) -> Result<Parsed, PayloadError> {
+    rerequested(
+        "check_run",
+        &p.action,
+        p.check_run,
+        &p.repository,
+        p.installation.as_ref(),
+    )
+}
+
+fn check_suite(p: CheckSuitePayload) -> Result<Parsed, PayloadError> {
+    rerequested(
+        "check_suite",
+        &p.action,
+        p.check_suite,
+        &p.repository,
+        p.installation.as_ref(),
+    )
+}
+
+/// "Re-run" in GitHub's UI: evaluate the pull requests the run or suite belongs to.
+fn rerequested(
+    event: &str,
+    action: &str,
+    suite: Suite,
+    repository: &Repository,
+    installation: Option<&Installation>,
+) -> Result<Parsed, PayloadError> {
+    if action != "rerequested" {
+        return Ok(Parsed::Ignored(format!(
+            "{event}.{action} does not change the evaluation"
+        )));
+    }
+    let target = match target(repository, installation) {
+        Ok(t) => t,
+        Err(reason) => return Ok(Parsed::Ignored(reason)),
+    };
+    let cause = format!("{event}.{action}");
+    if suite.pull_requests.is_empty() {
+        return Ok(Parsed::Event(Event::EvaluateHead {
+            target,
+            head_sha: suite.head_sha,
+            cause,
+        }));
+    }
+    let pulls = suite
+        .pull_requests
+        .into_iter()
+        .map(|p| PullHint {
+            number: p.number,
+            head_sha: p.head.map(|h| h.sha),
+        })
+        .collect();
+    Ok(Parsed::Event(Event::EvaluatePulls {
+        target,
+        pulls,
+        cause,
+    }))
+}
+
+#[derive(Deserialize)]
+struct MergeGroupBody {
+    head_sha: String,
+    head_ref: String,
+    base_sha: String,
+    base_ref: String,
+}
+
+#[derive(Deserialize)]
+struct MergeGroupPayload {
+    action: String,
+    merge_group: MergeGroupBody,
+    repository: Repository,
+    #[serde(default)]
+    installation: Option<Installation>,
+}
+
+fn merge_group(p: MergeGroupPayload) -> Result<Parsed, PayloadError> {
+    if p.action != "checks_requested" {
+        return Ok(Parsed::Ignored(format!(
+            "merge_group.{} needs no check",
+            p.action
+        )));
+    }
+    let target = match target(&p.repository, p.installation.as_ref()) {
+        Ok(t) => t,
+        Err(reason) => return Ok(Parsed::Ignored(reason)),
+    };
+    let g = p.merge_group;
+    Ok(Parsed::Event(Event::MergeGroup {
+        target,
+        group: MergeGroup {
+            head_sha: g.head_sha,
+            head_ref: g.head_ref,
+            base_sha: g.base_sha,
+            base_ref: g.base_ref,
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+struct InstallationPayload {
+    action: String,
+    installation: Installation,
+}
+
+fn installation(p: InstallationPayload) -> Result<Parsed, PayloadError> {
+    Ok(Parsed::Event(Event::Installation {
+        action: p.action,
+        installation_id: p.installation.id,
+        account: p.installation.account.map(|a| a.login),
+    }))
+}
+
+/// Pull request numbers in a merge-group head ref, e.g.
+/// `refs/heads/gh-readonly-queue/main/pr-123-<sha>` → `[123]`. Every `pr-N-` segment counts.
+pub fn merge_group_pulls(head_ref: &str) -> Vec<u64> {
+    head_ref
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix("pr-"))
+        .filter_map(|rest| rest.split('-').next()?.parse().ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_group_refs() {
+        assert_eq!(
+            merge_group_pulls("refs/heads/gh-readonly-queue/main/pr-123-0123abcd"),
+            [123]
+        );
+        assert_eq!(
+            merge_group_pulls("refs/heads/gh-readonly-queue/release/v2/pr-7-ff"),
+            [7]
+        );
+        assert!(merge_group_pulls("refs/heads/main").is_empty());
+        assert!(merge_group_pulls("refs/heads/gh-readonly-queue/main/pr-x-1").is_empty());
+    }
+
+    #[test]
+    fn edited_only_with_base_change() {
+        let body = |changes: &str| {
+            format!(
+                r#"{{"action":"edited","pull_request":{{"number":3,"head":{{"sha":"abc"}}}},
+                "repository":{{"name":"r","owner":{{"login":"o"}},"clone_url":"u"}},
+                "installation":{{"id":9}},"changes":{changes}}}"#
+            )
+        };
+        let title = parse("pull_request", body(r#"{"title":{"from":"x"}}"#).as_bytes()).unwrap();
+        assert!(matches!(title, Parsed::Ignored(_)));
+        let base = parse(
+            "pull_request",
+            body(r#"{"base":{"ref":{"from":"dev"}}}"#).as_bytes(),
+        )
+        .unwrap();
+        let Parsed::Event(Event::EvaluatePulls { target, pulls, .. }) = base else {
+            panic!("{base:?}")
+        };
+        assert_eq!(target.installation_id, 9);
+        assert_eq!(target.repo, RepoRef::new("o", "r"));
+        assert_eq!(pulls[0].number, 3);
+    }
+
+    #[test]
+    fn malformed_known_event_is_an_error_and_unknown_is_ignored() {
+        assert!(parse("pull_request", b"{not json").is_err());
+        assert!(parse("pull_request", br#"{"action":"opened"}"#).is_err());
+        assert!(parse("ping", b"[").is_err());
+        assert!(matches!(
+            parse("star", b"garbage").unwrap(),
+            Parsed::Ignored(_)
+        ));
+    }
+
+    #[test]
+    fn rerun_without_pull_requests_targets_the_head() {
+        let body = br#"{"action":"rerequested","check_suite":{"head_sha":"abc","pull_requests":[]},
+            "repository":{"name":"r","owner":{"login":"o"}},"installation":{"id":1}}"#;
+        let Parsed::Event(Event::EvaluateHead { head_sha, .. }) =
+            parse("check_suite", body).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(head_sha, "abc");
+    }
+}

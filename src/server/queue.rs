@@ -1,0 +1,199 @@
+//! The job queue: coalescing per pull request, bounded concurrency, per-installation pauses.
+//!
+//! A job is keyed by (installation, repository, what): while a job for a key waits or runs, a new
+//! delivery for the same key only replaces the *next* job of that key (a burst of pushes ends
+//! in one more evaluation, which re-reads the newest head). Different keys run concurrently up
+//! to the semaphore's bound.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::Engine;
+use super::events::{MergeGroup, RepoTarget};
+
+/// What a job does.
+#[derive(Debug, Clone)]
+pub(crate) enum JobKind {
+    /// Evaluate a pull request. `only_if_missing`: reconciliation — skip when the head already
+    /// has a completed run of our check.
+    Pull {
+        number: u64,
+        head_hint: Option<String>,
+        only_if_missing: bool,
+    },
+    /// Find the open pull requests with this head and evaluate them.
+    Head { head_sha: String },
+    /// Vouch for a merge-queue group.
+    MergeGroup(MergeGroup),
+}
+
+/// One unit of work.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub target: RepoTarget,
+    pub kind: JobKind,
+    /// What caused it (`pull_request.synchronize`, `reconcile`, …), for logs.
+    pub cause: String,
+    /// When the (oldest coalesced) delivery arrived: evaluation latency is measured from here.
+    pub received: Instant,
+}
+
+impl Job {
+    fn key(&self) -> JobKey {
+        let what = match &self.kind {
+            JobKind::Pull { number, .. } => format!("pr#{number}"),
+            JobKind::Head { head_sha } => format!("head:{head_sha}"),
+            JobKind::MergeGroup(g) => format!("merge-group:{}", g.head_sha),
+        };
+        (
+            self.target.installation_id,
+            self.target.repo.to_string(),
+            what,
+        )
+    }
+
+    /// `self` replaced by the newer `next`, keeping what must not be lost.
+    fn coalesce(self, next: Job) -> Job {
+        let kind = match (self.kind, next.kind) {
+            (
+                JobKind::Pull {
+                    only_if_missing: a, ..
+                },
+                JobKind::Pull {
+                    number,
+                    head_hint,
+                    only_if_missing: b,
+                },
+            ) => JobKind::Pull {
+                number,
+                head_hint,
+                // A real delivery must not be downgraded to "only if missing" by a reconcile.
+                only_if_missing: a && b,
+            },
+            (_, k) => k,
+        };
+        Job {
+            target: next.target,
+            kind,
+            cause: next.cause,
+            received: self.received.min(next.received),
+        }
+    }
+}
+
+type JobKey = (u64, String, String);
+
+#[derive(Default)]
+struct Slot {
+    running: bool,
+    next: Option<Job>,
+}
+
+/// Pending and running jobs.
+pub(crate) struct Queue {
+    slots: Mutex<HashMap<JobKey, Slot>>,
+    semaphore: Arc<Semaphore>,
+    /// Installation → do not call GitHub before this instant (rate limited).
+    paused: Mutex<HashMap<u64, Instant>>,
+}
+
+impl Queue {
+    pub fn new(max_concurrent: usize) -> Self {
+        Queue {
+            slots: Mutex::default(),
+            semaphore: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            paused: Mutex::default(),
+        }
+    }
+
+    /// Keys waiting or running.
+    pub fn len(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Pause an installation's jobs for `wait` (GitHub rate-limited it).
+    pub fn pause_installation(&self, installation_id: u64, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = p.entry(installation_id).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// Wait while the installation is paused.
+    pub async fn wait_installation(&self, installation_id: u64) {
+        let until = {
+            let p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+            p.get(&installation_id).copied()
+        };
+        if let Some(until) = until {
+            let now = Instant::now();
+            if until > now {
+                tokio::time::sleep(until - now).await;
+            }
+        }
+    }
+}
+
+/// Add a job; coalesces with a waiting job of the same key, or queues behind a running one.
+pub(crate) fn enqueue(engine: &Arc<Engine>, job: Job) {
+    let key = job.key();
+    {
+        let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = slots.get_mut(&key) {
+            slot.next = Some(match slot.next.take() {
+                Some(waiting) => waiting.coalesce(job),
+                None => job,
+            });
+            return;
+        }
+        slots.insert(
+            key.clone(),
+            Slot {
+                running: false,
+                next: Some(job),
+            },
+        );
+    }
+    let engine = Arc::clone(engine);
+    tokio::spawn(async move { drive(engine, key).await });
+}
+
+/// Run the key's jobs one after another until none is left.
+async fn drive(engine: Arc<Engine>, key: JobKey) {
+    loop {
+        let permit = Arc::clone(&engine.queue.semaphore).acquire_owned().await;
+        let job = {
+            let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(slot) = slots.get_mut(&key) else {
+                return;
+            };
+            match slot.next.take() {
+                Some(job) => {
+                    slot.running = true;
+                    job
+                }
+                None => {
+                    slots.remove(&key);
+                    return;
+                }
+            }
+        };
+        super::job::run_with_retries(&engine, job).await;
+        drop(permit);
+        let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let done = match slots.get_mut(&key) {
+            Some(slot) => {
+                slot.running = false;
+                slot.next.is_none()
+            }
+            None => true,
+        };
+        if done {
+            slots.remove(&key);
+            return;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Where the server gets a repository to evaluate.
+//!
+//! [`RepoProvider`] hides how the git objects arrive: the bare mirror cache (fetch with the
+//! installation token, per-repository lock, size bound) in production, a local repository in
+//! tests and air-gapped set-ups. Calls are blocking: the server runs them on Tokio's blocking
+//! pool.
+
+use std::path::PathBuf;
+
+use crate::git::Repo;
+
+/// What to make available before evaluating.
+#[derive(Clone)]
+pub struct SyncRequest {
+    /// `owner/name`, the mirror's key.
+    pub repo_full_name: String,
+    /// `repository.clone_url` from GitHub.
+    pub clone_url: String,
+    /// Installation token for https fetches; never logged (`Debug` redacts it).
+    pub token: Option<String>,
+    /// Refs to fetch, e.g. `+refs/heads/main:refs/heads/main`, `+refs/pull/7/head:refs/pull/7/head`.
+    pub fetch_refspecs: Vec<String>,
+    /// Commits that must be present afterwards.
+    pub want_shas: Vec<String>,
+}
+
+impl std::fmt::Debug for SyncRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncRequest")
+            .field("repo_full_name", &self.repo_full_name)
+            .field("clone_url", &self.clone_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("fetch_refspecs", &self.fetch_refspecs)
+            .field("want_shas", &self.want_shas)
+            .finish()
+    }
+}
+
+/// Provides an up-to-date repository for a [`SyncRequest`] (blocking).
+pub trait RepoProvider: Send + Sync {
+    /// Make the requested commits available and call `work` with the repository. Errors are
+    /// messages for the operator and the check run: they must never contain the token.
+    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String>;
+}
+
+/// The production provider: bare mirrors fetched with the installation token
+/// ([`crate::mirror::MirrorCache`]: URL policy, per-repository lock, LRU size bound).
+pub struct MirrorRepos {
+    pub cache: crate::mirror::MirrorCache,
+}
+
+impl RepoProvider for MirrorRepos {
+    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String> {
+        let guard = self
+            .cache
+            .sync(
+                &request.repo_full_name,
+                &request.clone_url,
+                request.token.as_deref(),
+                &request.fetch_refspecs,
+                &request.want_shas,
+            )
+            .map_err(|e| e.to_string())?;
+        work(guard.repo());
+        Ok(())
+    }
+}
+
+/// Opens `file://` clone URLs in place (no copy, no fetch): for tests and for air-gapped
+/// deployments that keep up-to-date repositories on disk. Refuses every other URL.
+#[derive(Debug, Clone)]
+pub struct LocalRepos {
+    /// Mirrors `SECARCH_ALLOW_FILE_REMOTES`: without it, `file://` URLs are refused too.
+    pub allow_file_remotes: bool,
+}
+
+impl LocalRepos {
+    fn path_of(&self, clone_url: &str) -> Result<PathBuf, String> {
+        let Some(path) = clone_url.strip_prefix("file://") else {
+            return Err(format!(
+                "cannot fetch {clone_url}: this server has no git mirror for network remotes (only file:// clone URLs are opened)"
+            ));
+        };
+        if !self.allow_file_remotes {
+            return Err(format!(
+                "refusing the file:// clone URL {clone_url}: set SECARCH_ALLOW_FILE_REMOTES=1 to allow local remotes"
+            ));
+        }
+        Ok(PathBuf::from(path))
+    }
+}
+
+impl RepoProvider for LocalRepos {
+    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String> {
+        let path = self.path_of(&request.clone_url)?;
+        let repo = Repo::open(&path).map_err(|e| e.to_string())?;
+        for sha in &request.want_shas {
+            repo.resolve_commit(sha)
+                .map_err(|e| format!("commit {sha} is not in {} ({e})", request.repo_full_name))?;
+        }
+        work(&repo);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_network_and_unallowed_file_urls() {
+        let req = |url: &str| SyncRequest {
+            repo_full_name: "o/r".into(),
+            clone_url: url.into(),
+            token: Some("ghs_secret".into()),
+            fetch_refspecs: vec![],
+            want_shas: vec![],
+        };
+        let on = LocalRepos {
+            allow_file_remotes: true,
+        };
+        let off = LocalRepos {
+            allow_file_remotes: false,
+        };
+        let e = on
+            .with_repo(&req("https://github.com/o/r.git"), &mut |_| {})
+            .unwrap_err();
+        assert!(e.contains("no git mirror"), "{e}");
+        let e = off
+            .with_repo(&req("file:///tmp/x"), &mut |_| {})
+            .unwrap_err();
+        assert!(e.contains("SECARCH_ALLOW_FILE_REMOTES"), "{e}");
+        assert!(!format!("{:?}", req("x")).contains("ghs_secret"));
+    }
+}
