@@ -4,6 +4,12 @@
 //! Real files often violate their own schemas: adapters are lenient about
 //! everything traceability does not need, strict about what it does (ids).
 //! They never execute model code and never fetch remote `$ref`s.
+//!
+//! Use: [`build_registry`] over the configured models (its failures are SA033),
+//! [`ThreatRegistry::resolve`] for `mitigates` references (SA031), and
+//! [`ThreatRegistry::iter`] with each threat's severity and
+//! [`ThreatStatus::is_handled`] for unmitigated threats (SA032). How each format's
+//! words map to a status is documented in its adapter module.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +45,16 @@ pub enum ThreatStatus {
     NotApplicable,
     /// The model does not say.
     Unknown,
+}
+
+impl ThreatStatus {
+    /// Mitigated, accepted or not applicable: nothing left to do in the model.
+    pub fn is_handled(self) -> bool {
+        matches!(
+            self,
+            ThreatStatus::Mitigated | ThreatStatus::Accepted | ThreatStatus::NotApplicable
+        )
+    }
 }
 
 /// One threat, wherever it came from.

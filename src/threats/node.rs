@@ -143,10 +143,6 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Node, LoadError> {
     if text.trim().is_empty() {
         return Ok(Node::new(Pos::new(1, 1), Value::Null));
     }
-    on_big_stack(|| parse_yaml_here(file, text))?
-}
-
-fn parse_yaml_here(file: &str, text: &str) -> Result<Node, LoadError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: 64,
@@ -181,26 +177,6 @@ fn parse_yaml_here(file: &str, text: &str) -> Result<Node, LoadError> {
     })
 }
 
-/// Stack for the YAML parser thread. Deserializing one nesting level takes
-/// ~65 KiB of stack in a debug build (serde-saphyr's `Spanned` machinery), so 64
-/// levels would overflow a 2 MiB test thread; the memory is only reserved.
-const YAML_STACK: usize = 32 * 1024 * 1024;
-
-/// Run `f` on a scoped thread with [`YAML_STACK`] bytes of stack.
-fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, LoadError> {
-    std::thread::scope(|scope| {
-        let handle = std::thread::Builder::new()
-            .name("secarch-yaml".to_string())
-            .stack_size(YAML_STACK)
-            .spawn_scoped(scope, f)
-            .map_err(|e| LoadError::Limit(format!("cannot start the YAML parser: {e}")))?;
-        // A panic in the parser is a bug: let it propagate.
-        Ok(handle
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    })
-}
-
 /// serde-saphyr prefixes messages with `line N column M:`; the position is
 /// reported separately.
 fn strip_location(msg: &str) -> &str {
@@ -216,9 +192,18 @@ pub(crate) fn clamp(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Deserializing one YAML nesting level takes ~65 KiB of stack in a debug build
+/// (~6 KiB in release): serde-saphyr's `Spanned` machinery is deep. Within the
+/// 64-level budget that would overflow a 2 MiB thread stack in debug builds, so
+/// each level makes sure this much stack is left, growing onto the heap if not.
+const STACK_RED_ZONE: usize = 256 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        let s = Spanned::<Value>::deserialize(d)?;
+        let s = stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            Spanned::<Value>::deserialize(d)
+        })?;
         let loc = s.referenced;
         Ok(Node::new(
             Pos::new(clamp(loc.line()), clamp(loc.column())),

@@ -362,7 +362,8 @@ fn risks_json(ctx: &Ctx) -> Result<Vec<Risk>, LoadError> {
         return Ok(Vec::new());
     };
     let path = join(ctx.model_dir, "risks.json");
-    let root = parse_json(&path, decode(&bytes)?)?;
+    let text = decode(&bytes).map_err(|e| LoadError::shape(&path, Pos::UNKNOWN, e.to_string()))?;
+    let root = parse_json(&path, text)?;
     if !matches!(root.value, super::node::Value::Seq(_)) {
         return Err(LoadError::shape(
             &path,

@@ -116,8 +116,15 @@ fn deep_yaml_nesting_is_refused() {
         }
         block
     };
-    // 31 sequences + 31 mappings under the root: within the limit of 64.
-    assert!(p(ThreatModelFormat::Otm, "tm.yaml", &block(31)).is_ok());
+    // 31 sequences + 31 mappings under the root: within the limit of 64, and
+    // no stack overflow even on a small thread stack (debug builds use ~65 KiB
+    // a level; the deserializer grows the stack).
+    let ok = block(31);
+    let small = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || p(ThreatModelFormat::Otm, "tm.yaml", &ok).is_ok())
+        .unwrap();
+    assert!(small.join().unwrap());
     let e = p(ThreatModelFormat::Native, "tm.yaml", &block(200)).unwrap_err();
     assert!(
         matches!(&e, LoadError::Limit(m) if m.contains("too deeply nested")),

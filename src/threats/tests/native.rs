@@ -132,3 +132,16 @@ fn native_threat_struct_for_other_deserializers() {
     let fm: Fm = serde_saphyr::from_str("threats:\n  - id: T\n    status: done\n").unwrap();
     assert!(fm.threats[0].to_threat("x.md").is_err());
 }
+
+#[test]
+fn yaml_tags_and_odd_scalars_do_not_break_parsing() {
+    let t = p(
+        Native,
+        "tm.yaml",
+        "threats:\n  - id: !custom T-1\n  - id: !!str 2\n  - id: T-3\n    title: !!binary aGVsbG8=\n",
+    );
+    // Tags are dropped; `!!binary` decodes to its bytes.
+    let t = t.unwrap();
+    assert_eq!(ids(&t), ["T-1", "2", "T-3"]);
+    assert_eq!(t[2].title, "hello");
+}

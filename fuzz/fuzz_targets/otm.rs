@@ -1,0 +1,12 @@
+#![no_main]
+//! Fuzz the otm adapter (JSON or YAML, sniffed from the first character).
+
+use libfuzzer_sys::fuzz_target;
+use secarch::policy::ThreatModelFormat;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::check(ThreatModelFormat::Otm, "model", data, &|_| None);
+});
