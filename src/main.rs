@@ -83,6 +83,9 @@ struct ServeCmd {
     /// Directory for the git mirrors (default: a directory in the system temp dir).
     #[arg(long, env = "SECARCH_CACHE_DIR", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// Size bound of the mirror cache in MiB; least recently used mirrors are evicted beyond it.
+    #[arg(long, env = "SECARCH_CACHE_MAX_MB", value_name = "MIB")]
+    cache_max_mb: Option<u64>,
     /// Log format: json (one object per line) or pretty. Level via RUST_LOG (default info).
     #[arg(long, env = "SECARCH_LOG_FORMAT", default_value = "json")]
     log_format: String,
@@ -222,7 +225,7 @@ fn main() -> ExitCode {
             api_url: Some(c.github_api_url),
             listen: Some(c.listen),
             cache_dir: c.cache_dir,
-            cache_max_bytes: None,
+            cache_max_bytes: c.cache_max_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
             log_format: Some(c.log_format),
             allow_file_remotes: c.allow_file_remotes,
             reconcile_interval_secs: Some(c.reconcile_interval),
