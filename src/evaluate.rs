@@ -59,31 +59,16 @@ pub fn evaluate(
     let document = document_path(repo, &policy, &range.head, &merge_base)?;
     let classifier = Classifier::new(&policy, document.as_deref())
         .map_err(|e| EvalError::Classify(e.to_string()))?;
-    // The fingerprint walks the whole head tree while the diff walks the
-    // changed part of both trees: on a second repository handle and thread they
-    // overlap, so a large repository costs about one walk of wall time.
-    let (changes, fp) = std::thread::scope(|scope| {
-        let walker = repo.reopen().map(|second| {
-            let (classifier, head, document) = (&classifier, &range.head, document.as_deref());
-            scope.spawn(move || head_fingerprint(&second, classifier, head, document))
-        });
-        let changes = repo.change_set_with(
-            &merge_base,
-            &range.head,
-            &ChangeSetOptions {
-                threads: 1,
-                ..ChangeSetOptions::default()
-            },
-        );
-        let fp = match walker {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(EvalError::Classify("the fingerprint walk panicked".into()))
-            }),
-            Err(_) => head_fingerprint(repo, &classifier, &range.head, document.as_deref()),
-        };
-        (changes, fp)
-    });
-    let (changes, fp) = (changes?, fp?);
+    // One traversal gives both the change set and the watched files at head
+    // (the fingerprint): every head tree is read once, not once for the diff
+    // and again for a walk of the whole tree.
+    let (changes, watched) = repo.change_set_and_files(
+        &merge_base,
+        &range.head,
+        &ChangeSetOptions::default(),
+        &|p: &str| classifier.is_watched(p),
+    )?;
+    let fp = fingerprint_with(repo, &watched, &range.head, document.as_deref())?;
     let mut triggers = classifier.classify(&changes, &RepoBlobs(repo));
     annotate_policy_change(repo, &merge_base, &range.head, &policy, &mut triggers);
 
@@ -249,19 +234,18 @@ fn document_path(
     Ok(None)
 }
 
-fn head_fingerprint(
+fn fingerprint_with(
     repo: &Repo,
-    classifier: &Classifier,
+    files: &[(String, String)],
     head: &str,
     document: Option<&str>,
 ) -> Result<String, EvalError> {
-    let files = repo.tree_files(head, &|p: &str| classifier.is_watched(p))?;
     let doc = match document {
         Some(d) => repo.read_file_at(head, d)?.map(|b| (d, b)),
         None => None,
     };
     Ok(fingerprint(
-        &files,
+        files,
         doc.as_ref().map(|(p, b)| (*p, b.as_slice())),
     ))
 }

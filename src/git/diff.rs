@@ -189,6 +189,24 @@ fn diff_level(
     out: &mut Vec<RawChange>,
     more: &mut dyn FnMut(Pair),
 ) -> Result<(), GitError> {
+    diff_level_listing(odb, (prefix, old, new), out, more, None)
+}
+
+/// What the head side holds, reported while diffing (for the fingerprint):
+/// a file of the head tree, or an unchanged head subtree to list separately.
+pub(crate) enum Listed<'e> {
+    File(Vec<u8>, RawEntry<'e>),
+    Subtree(Vec<u8>, Oid),
+}
+
+/// [`diff_level`], also reporting every entry of the new side to `list`.
+fn diff_level_listing(
+    odb: &Odb<'_>,
+    (prefix, old, new): Pair,
+    out: &mut Vec<RawChange>,
+    more: &mut dyn FnMut(Pair),
+    mut list: Option<&mut dyn FnMut(Listed<'_>)>,
+) -> Result<(), GitError> {
     let old_obj = old.map(|id| tree::read(odb, id, &prefix)).transpose()?;
     let new_obj = new.map(|id| tree::read(odb, id, &prefix)).transpose()?;
     let mut os = tree::entries(old_obj.as_ref().map_or(&[][..], |o| o.data())).peekable();
@@ -214,6 +232,11 @@ fn diff_level(
             (Ordering::Greater, _, Some(n)) => {
                 ns.next();
                 let path = join(&prefix, n.name);
+                if let Some(list) = list.as_mut()
+                    && !n.is_tree()
+                {
+                    list(Listed::File(path.clone(), n));
+                }
                 if n.is_tree() {
                     more((path, None, Some(n.id())));
                 } else if let Some(e) = Entry::new(path, n.id(), n.mode) {
@@ -223,6 +246,15 @@ fn diff_level(
             (_, Some(o), Some(n)) => {
                 os.next();
                 ns.next();
+                if let Some(list) = list.as_mut() {
+                    if n.is_tree() {
+                        if o.raw_id == n.raw_id && o.mode == n.mode {
+                            list(Listed::Subtree(join(&prefix, n.name), n.id()));
+                        }
+                    } else {
+                        list(Listed::File(join(&prefix, n.name), n));
+                    }
+                }
                 if o.raw_id == n.raw_id && o.mode == n.mode {
                     continue;
                 }
@@ -313,5 +345,94 @@ mod order_tests {
         assert_eq!(git_order(b"ab", false, b"a", true), Greater);
         assert_eq!(git_order(b"a-", false, b"a", true), Less);
         assert_eq!(git_order(b"a0", false, b"a", true), Greater);
+    }
+}
+
+impl Repo {
+    /// The change set from `base` to `head` **and** the `(path, blob id)` of
+    /// every head file passing `filter` (as [`Repo::tree_files`]), in one
+    /// traversal: each head tree is read once, shared by the diff and the
+    /// listing, instead of a diff plus a second walk of the whole head tree.
+    /// Single-threaded. Used by `secarch check` for the content fingerprint.
+    pub fn change_set_and_files(
+        &self,
+        base: &str,
+        head: &str,
+        opts: &ChangeSetOptions,
+        filter: &dyn Fn(&str) -> bool,
+    ) -> Result<(ChangeSet, Vec<(String, String)>), GitError> {
+        let base_oid = self.commit_oid(base)?;
+        let head_oid = self.commit_oid(head)?;
+        let tree_of = |oid: Oid, what: &str| {
+            self.git
+                .find_commit(oid)
+                .map(|c| c.tree_id())
+                .map_err(ctx(format!("cannot read {what} commit {oid}")))
+        };
+        let old = tree_of(base_oid, "base")?;
+        let new = tree_of(head_oid, "head")?;
+        let odb = self
+            .git
+            .odb()
+            .map_err(ctx("cannot open the object database"))?;
+        let mut raw = Vec::new();
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut subtrees: Vec<(Vec<u8>, Oid)> = Vec::new();
+        let mut pairs: Vec<Pair> = vec![(Vec::new(), Some(old), Some(new))];
+        {
+            let mut keep = |path: Vec<u8>, id: Oid, mode: i32| {
+                if matches!(
+                    super::entry_kind(mode),
+                    Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
+                ) {
+                    let path = String::from_utf8_lossy(&path);
+                    if filter(&path) {
+                        files.push((path.into_owned(), id.to_string()));
+                    }
+                }
+            };
+            while let Some(pair) = pairs.pop() {
+                let mut pending = Vec::new();
+                diff_level_listing(
+                    &odb,
+                    pair,
+                    &mut raw,
+                    &mut |p| pending.push(p),
+                    Some(&mut |item: Listed<'_>| match item {
+                        Listed::File(path, e) => keep(path, e.id(), e.mode),
+                        Listed::Subtree(path, id) => subtrees.push((path, id)),
+                    }),
+                )?;
+                pairs.extend(pending);
+            }
+            // Unchanged head subtrees: list them (the diff skipped them).
+            while let Some((prefix, id)) = subtrees.pop() {
+                let obj = tree::read(&odb, id, &prefix)?;
+                for entry in tree::entries(obj.data()) {
+                    let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
+                    let path = join(&prefix, entry.name);
+                    if entry.is_tree() {
+                        subtrees.push((path, entry.id()));
+                    } else {
+                        keep(path, entry.id(), entry.mode);
+                    }
+                }
+            }
+        }
+        files.sort();
+        let mut changes = renames::detect(self, raw, opts)?;
+        changes.sort_by(|a, b| {
+            a.path()
+                .cmp(b.path())
+                .then_with(|| a.old_path().cmp(&b.old_path()))
+        });
+        Ok((
+            ChangeSet {
+                base: base_oid.to_string(),
+                head: head_oid.to_string(),
+                changes,
+            },
+            files,
+        ))
     }
 }

@@ -1,0 +1,71 @@
+//! `Repo::change_set_and_files` (one traversal) agrees with `change_set` plus
+//! `tree_files` (two) on real repositories.
+
+mod common;
+
+use common::TestRepo;
+use secarch::git::{ChangeSetOptions, Repo};
+
+fn agree(r: &TestRepo, base: &str, head: &str) {
+    let repo = Repo::open(r.path()).unwrap();
+    for filter in [
+        &(|_: &str| true) as &dyn Fn(&str) -> bool,
+        &|p: &str| p.ends_with(".yaml") || p.contains("Dockerfile"),
+        &|_: &str| false,
+    ] {
+        let (cs, files) = repo
+            .change_set_and_files(base, head, &ChangeSetOptions::default(), filter)
+            .unwrap();
+        let expected_cs = repo.change_set(base, head).unwrap();
+        let expected_files = repo.tree_files(head, filter).unwrap();
+        assert_eq!(cs.changes, expected_cs.changes);
+        assert_eq!((cs.base, cs.head), (expected_cs.base, expected_cs.head));
+        assert_eq!(files, expected_files);
+    }
+}
+
+#[test]
+fn one_traversal_equals_diff_plus_walk() {
+    let r = TestRepo::new();
+    for d in 0..6 {
+        for f in 0..5 {
+            r.write(
+                &format!("dir{d}/sub{f}/file{f}.txt"),
+                &format!("content {d} {f}\n"),
+            );
+        }
+        r.write(
+            &format!("dir{d}/k8s/deploy.yaml"),
+            &format!("kind: Deployment\nname: d{d}\n"),
+        );
+    }
+    r.write("Dockerfile", "FROM x\n").write("top.txt", "top\n");
+    let base = r.commit("base");
+    // modify, add, delete, rename (same content), rename a whole directory,
+    // delete a directory, add a directory, a file becomes a directory.
+    r.write("dir0/sub0/file0.txt", "changed\n");
+    r.write("dir1/new.yaml", "new: 1\n");
+    r.remove("dir2/sub1/file1.txt");
+    r.git(&["mv", "dir3/sub2/file2.txt", "dir3/moved.txt"]);
+    r.git(&["mv", "dir4", "dir4-renamed"]);
+    r.git(&["rm", "-rq", "dir5/sub3"]);
+    r.write("newdir/deep/er/Dockerfile", "FROM y\nEXPOSE 1\n");
+    r.remove("top.txt");
+    r.write("top.txt/inner.txt", "now a directory\n");
+    let head = r.commit("head");
+    agree(&r, &base, &head);
+    agree(&r, &head, &base);
+    agree(&r, &base, &base);
+}
+
+#[test]
+fn symlinks_and_executables_are_listed_like_tree_files() {
+    let r = TestRepo::new();
+    r.write("a/run.sh", "#!/bin/sh\n")
+        .write("a/b.yaml", "x: 1\n");
+    let base = r.commit("base");
+    std::os::unix::fs::symlink("b.yaml", r.path().join("a/link.yaml")).unwrap();
+    r.git(&["update-index", "--add", "--chmod=+x", "a/run.sh"]);
+    let head = r.commit("head");
+    agree(&r, &base, &head);
+}
