@@ -331,23 +331,6 @@ pub(crate) fn modified(old: Side, new: Side) -> FileChange {
     }
 }
 
-#[cfg(test)]
-mod order_tests {
-    use super::git_order;
-    use std::cmp::Ordering::*;
-
-    #[test]
-    fn trees_sort_as_if_followed_by_slash() {
-        assert_eq!(git_order(b"a", true, b"a.c", false), Greater);
-        assert_eq!(git_order(b"a", false, b"a.c", false), Less);
-        assert_eq!(git_order(b"a", false, b"a", true), Less);
-        assert_eq!(git_order(b"a", true, b"a", true), Equal);
-        assert_eq!(git_order(b"ab", false, b"a", true), Greater);
-        assert_eq!(git_order(b"a-", false, b"a", true), Less);
-        assert_eq!(git_order(b"a0", false, b"a", true), Greater);
-    }
-}
-
 impl Repo {
     /// The change set from `base` to `head` **and** the `(path, blob id)` of
     /// every head file passing `filter` (as [`Repo::tree_files`]), in one
@@ -434,5 +417,22 @@ impl Repo {
             },
             files,
         ))
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::git_order;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn trees_sort_as_if_followed_by_slash() {
+        assert_eq!(git_order(b"a", true, b"a.c", false), Greater);
+        assert_eq!(git_order(b"a", false, b"a.c", false), Less);
+        assert_eq!(git_order(b"a", false, b"a", true), Less);
+        assert_eq!(git_order(b"a", true, b"a", true), Equal);
+        assert_eq!(git_order(b"ab", false, b"a", true), Greater);
+        assert_eq!(git_order(b"a-", false, b"a", true), Less);
+        assert_eq!(git_order(b"a0", false, b"a", true), Greater);
     }
 }
