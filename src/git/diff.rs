@@ -68,6 +68,13 @@ impl Repo {
         head: &str,
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
+        let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let raw = self.diff_trees(Some(old), Some(new), opts.threads)?;
+        self.finish_change_set(base_oid, head_oid, raw, opts)
+    }
+
+    /// Both commits and their root trees.
+    fn range_trees(&self, base: &str, head: &str) -> Result<(Oid, Oid, Oid, Oid), GitError> {
         let base_oid = self.commit_oid(base)?;
         let head_oid = self.commit_oid(head)?;
         let tree_of = |oid: Oid, what: &str| {
@@ -76,19 +83,31 @@ impl Repo {
                 .map(|c| c.tree_id())
                 .map_err(ctx(format!("cannot read {what} commit {oid}")))
         };
-        let old = tree_of(base_oid, "base")?;
-        let new = tree_of(head_oid, "head")?;
-        let raw = self.diff_trees(Some(old), Some(new), opts.threads)?;
-        let changes = renames::detect(self, raw, opts)?;
-        let mut changes: Vec<FileChange> = changes;
+        Ok((
+            base_oid,
+            head_oid,
+            tree_of(base_oid, "base")?,
+            tree_of(head_oid, "head")?,
+        ))
+    }
+
+    /// Rename detection and the stable order of a change set.
+    fn finish_change_set(
+        &self,
+        base: Oid,
+        head: Oid,
+        raw: Vec<RawChange>,
+        opts: &ChangeSetOptions,
+    ) -> Result<ChangeSet, GitError> {
+        let mut changes: Vec<FileChange> = renames::detect(self, raw, opts)?;
         changes.sort_by(|a, b| {
             a.path()
                 .cmp(b.path())
                 .then_with(|| a.old_path().cmp(&b.old_path()))
         });
         Ok(ChangeSet {
-            base: base_oid.to_string(),
-            head: head_oid.to_string(),
+            base: base.to_string(),
+            head: head.to_string(),
             changes,
         })
     }
@@ -344,16 +363,7 @@ impl Repo {
         opts: &ChangeSetOptions,
         filter: &dyn Fn(&str) -> bool,
     ) -> Result<(ChangeSet, Vec<(String, String)>), GitError> {
-        let base_oid = self.commit_oid(base)?;
-        let head_oid = self.commit_oid(head)?;
-        let tree_of = |oid: Oid, what: &str| {
-            self.git
-                .find_commit(oid)
-                .map(|c| c.tree_id())
-                .map_err(ctx(format!("cannot read {what} commit {oid}")))
-        };
-        let old = tree_of(base_oid, "base")?;
-        let new = tree_of(head_oid, "head")?;
+        let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
         let odb = self
             .git
             .odb()
@@ -403,18 +413,8 @@ impl Repo {
             }
         }
         files.sort();
-        let mut changes = renames::detect(self, raw, opts)?;
-        changes.sort_by(|a, b| {
-            a.path()
-                .cmp(b.path())
-                .then_with(|| a.old_path().cmp(&b.old_path()))
-        });
         Ok((
-            ChangeSet {
-                base: base_oid.to_string(),
-                head: head_oid.to_string(),
-                changes,
-            },
+            self.finish_change_set(base_oid, head_oid, raw, opts)?,
             files,
         ))
     }
