@@ -437,6 +437,8 @@ pub fn lint_at(
             path: f.path,
             namespace: f.namespace,
             reason: f.reason,
+            line: f.line,
+            column: f.column,
         })
         .collect();
     lint_parsed(

@@ -45,6 +45,10 @@ pub struct ThreatModelFailure {
     pub namespace: String,
     /// For people: what went wrong and what to do.
     pub reason: String,
+    /// Where in `path` the problem is, 1-based; `0` = unknown or in another
+    /// file (SA033 then points at the entry that declares the model).
+    pub line: u32,
+    pub column: u32,
 }
 
 /// Everything a lint run looks at.

@@ -159,10 +159,14 @@ pub fn sa033(input: &LintInput<'_>, doc: Option<&Document>, out: &mut Out) {
                 .map(|r| (d.path.as_str(), r.pos))
         });
         let in_policy = input.policy.threat_models.iter().any(|r| r.path == f.path);
+        // A known place inside the model beats the entry that declares it:
+        // that is where the fix goes.
+        let model_path = f.path.strip_prefix("./").unwrap_or(&f.path);
         let (path, pos) = match declared {
+            _ if f.line > 0 => (model_path, Pos::new(f.line, f.column)),
             _ if in_policy => (POLICY_PATH, Pos::UNKNOWN),
             Some(hit) => hit,
-            None => (f.path.as_str(), Pos::UNKNOWN),
+            None => (model_path, Pos::UNKNOWN),
         };
         out.push_in(
             "SA033",

@@ -70,6 +70,8 @@ fn sa031_negative_failed_model_and_native_threats() {
         path: "tm2.yaml".into(),
         namespace: "tm2".into(),
         reason: "file not found".into(),
+        line: 0,
+        column: 0,
     });
     let r = k.lint(&doc);
     assert!(!has(&r, "SA031"), "{:#?}", r.findings);
@@ -125,6 +127,8 @@ fn sa033_points_at_the_declaring_entry() {
         path: "threat-model/gw.otm.yaml".into(),
         namespace: "otm".into(),
         reason: "line 3: not an OTM file (no otmVersion)".into(),
+        line: 0,
+        column: 0,
     });
     k.policy.threat_models.push(ThreatModelRef {
         format: ThreatModelFormat::Threagile,
@@ -135,6 +139,8 @@ fn sa033_points_at_the_declaring_entry() {
         path: "threagile.yaml".into(),
         namespace: "threagile".into(),
         reason: "file not found; check the path under threat_models".into(),
+        line: 0,
+        column: 0,
     });
     let r = k.lint(CLEAN_DOC);
     let got: Vec<(&str, u32, &str)> = r
@@ -167,6 +173,8 @@ fn sa033_reported_even_without_a_document() {
         path: "x.otm.yaml".into(),
         namespace: "otm".into(),
         reason: "file not found".into(),
+        line: 0,
+        column: 0,
     });
     let r = k.lint_source(&crate::source::MemorySource::default(), None);
     assert_eq!(rules_of(&r), ["SA001", "SA033"]);
@@ -175,4 +183,24 @@ fn sa033_reported_even_without_a_document() {
 #[test]
 fn sa033_negative_when_everything_loads() {
     assert!(!has(&Kit::new().lint(CLEAN_DOC), "SA033"));
+}
+
+#[test]
+fn sa033_points_into_the_model_when_the_position_is_known() {
+    let mut k = Kit::new();
+    k.failures.push(ThreatModelFailure {
+        path: "./threat-model/gw.otm.yaml".into(),
+        namespace: "otm".into(),
+        reason: "threat-model/gw.otm.yaml:7:3: syntax error".into(),
+        line: 7,
+        column: 3,
+    });
+    let r = k.lint(CLEAN_DOC);
+    let got: Vec<(&str, u32, u32)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "SA033")
+        .map(|f| (f.path.as_str(), f.line, f.column))
+        .collect();
+    assert_eq!(got, [("threat-model/gw.otm.yaml", 7, 3)]);
 }
