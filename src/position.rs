@@ -35,3 +35,37 @@ impl<T> At<T> {
         At { value, pos }
     }
 }
+
+/// Byte offset → 1-based line, for a whole file (shared by the document model
+/// and the content-signal parsers).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The line holding byte `offset` (a newline belongs to the line it ends).
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn lines_of_offsets() {
+        let l = LineIndex::new("ab\ncd\n\nx");
+        assert_eq!(
+            [0, 1, 2, 3, 5, 6, 7, 8].map(|o| l.line_of(o)),
+            [1, 1, 1, 2, 2, 3, 4, 4]
+        );
+    }
+}

@@ -9,6 +9,7 @@
 //! counts; TOML goes through `toml`'s spanned `DeTable`. Inputs that parse with
 //! neither are reported as `None` by the callers: malformed input never panics.
 
+pub use crate::position::LineIndex;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -251,7 +252,7 @@ fn toml_table(t: &toml::de::DeTable<'_>, start: usize, lines: &LineIndex) -> Nod
             (k.get_ref().to_string(), node)
         })
         .collect();
-    Node::new(lines.line_of(start), Value::Map(entries))
+    Node::new(u64::from(lines.line_of(start)), Value::Map(entries))
 }
 
 fn toml_value(v: &toml::de::DeValue<'_>, start: usize, lines: &LineIndex) -> Node {
@@ -269,24 +270,7 @@ fn toml_value(v: &toml::de::DeValue<'_>, start: usize, lines: &LineIndex) -> Nod
         ),
         T::Table(t) => return toml_table(t, start, lines),
     };
-    Node::new(lines.line_of(start), value)
-}
-
-/// Byte offset → 1-based line.
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    pub fn line_of(&self, offset: usize) -> u64 {
-        self.starts.partition_point(|&s| s <= offset) as u64
-    }
+    Node::new(u64::from(lines.line_of(start)), value)
 }
 
 /// What serde-saphyr hands us before spans are folded into [`Node`].

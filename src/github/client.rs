@@ -102,27 +102,12 @@ impl GitHubApp {
             };
             let resp = self.core.transport.execute(&req, &jwt).await?;
             out.extend(decode::<Vec<Installation>>(&req, &resp)?);
-            let Some(next) = resp
-                .headers
-                .get_all(reqwest::header::LINK)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find_map(|v| link::find_rel(v, "next"))
-            else {
-                return Ok(out);
-            };
-            url = match Url::parse(&next) {
-                Ok(u) if self.core.transport.is_own(&u) => u,
-                _ => {
-                    return Err(GitHubError::Decode {
-                        operation,
-                        request: req.line(),
-                        message: "the pagination link points outside the API root; refusing to send credentials there".into(),
-                    });
-                }
-            };
+            match next_page(&self.core.transport, &req, &resp)? {
+                Some(next) => url = next,
+                None => return Ok(out),
+            }
         }
-        Ok(out)
+        Err(too_many_pages(operation, &url))
     }
 
     /// Drop the cached client of an installation (on `installation.deleted`/`suspend`).
@@ -264,31 +249,12 @@ impl InstallationClient {
             };
             let resp = self.send(&req).await?;
             out.extend(items(decode(&req, &resp)?));
-            let Some(next) = resp
-                .headers
-                .get_all(reqwest::header::LINK)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find_map(|v| link::find_rel(v, "next"))
-            else {
-                return Ok(out);
-            };
-            url = match Url::parse(&next) {
-                Ok(u) if self.core.transport.is_own(&u) => u,
-                _ => {
-                    return Err(GitHubError::Decode {
-                        operation,
-                        request: req.line(),
-                        message: "the pagination link points outside the API root; refusing to send credentials there".into(),
-                    });
-                }
-            };
+            match next_page(&self.core.transport, &req, &resp)? {
+                Some(next) => url = next,
+                None => return Ok(out),
+            }
         }
-        Err(GitHubError::Decode {
-            operation,
-            request: format!("GET {}", url.path()),
-            message: format!("more than {MAX_PAGES} pages; refusing to read further"),
-        })
+        Err(too_many_pages(operation, &url))
     }
 
     async fn patch_check_run(
@@ -527,6 +493,37 @@ fn json_request<B: Serialize>(
         url,
         body: Some(body),
     })
+}
+
+/// The `Link: rel="next"` page of a list response, if any — only below our own
+/// API root, so credentials are never sent elsewhere.
+fn next_page(transport: &Transport, req: &ApiRequest, resp: &ApiResponse) -> Result<Option<Url>> {
+    let Some(next) = resp
+        .headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| link::find_rel(v, "next"))
+    else {
+        return Ok(None);
+    };
+    match Url::parse(&next) {
+        Ok(u) if transport.is_own(&u) => Ok(Some(u)),
+        _ => Err(GitHubError::Decode {
+            operation: req.operation,
+            request: req.line(),
+            message: "the pagination link points outside the API root; refusing to send credentials there"
+                .into(),
+        }),
+    }
+}
+
+fn too_many_pages(operation: &'static str, url: &Url) -> GitHubError {
+    GitHubError::Decode {
+        operation,
+        request: format!("GET {}", url.path()),
+        message: format!("more than {MAX_PAGES} pages; refusing to read further"),
+    }
 }
 
 fn decode<T: DeserializeOwned>(req: &ApiRequest, resp: &ApiResponse) -> Result<T> {

@@ -2,6 +2,7 @@
 //! and fenced Mermaid blocks (the diagrams), read with a real CommonMark parser
 //! so that a `#` inside a code block is never taken for a heading.
 
+pub use crate::position::LineIndex;
 use std::collections::HashMap;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -58,27 +59,6 @@ impl Body {
         self.mermaid
             .iter()
             .filter(move |m| m.heading.is_some_and(|h| h >= index && h < end))
-    }
-}
-
-/// Byte offset → 1-based line, for a whole file.
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    pub fn line_of(&self, offset: usize) -> u32 {
-        let line = match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
-        };
-        u32::try_from(line).unwrap_or(u32::MAX)
     }
 }
 

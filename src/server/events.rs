@@ -176,18 +176,32 @@ fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
             p.action
         )));
     }
-    let target = match target(&p.repository, p.installation.as_ref()) {
-        Ok(t) => t,
-        Err(reason) => return Ok(Parsed::Ignored(reason)),
-    };
-    Ok(Parsed::Event(Event::EvaluatePulls {
-        target,
-        pulls: vec![PullHint {
-            number: p.pull_request.number,
-            head_sha: Some(p.pull_request.head.sha),
-        }],
-        cause: format!("pull_request.{}", p.action),
-    }))
+    Ok(evaluate_one(
+        &p.repository,
+        p.installation.as_ref(),
+        p.pull_request,
+        format!("pull_request.{}", p.action),
+    ))
+}
+
+/// Evaluate one pull request of an installed repository (ignored without an installation).
+fn evaluate_one(
+    repository: &Repository,
+    installation: Option<&Installation>,
+    pull: PullRequest,
+    cause: String,
+) -> Parsed {
+    match target(repository, installation) {
+        Ok(target) => Parsed::Event(Event::EvaluatePulls {
+            target,
+            pulls: vec![PullHint {
+                number: pull.number,
+                head_sha: Some(pull.head.sha),
+            }],
+            cause,
+        }),
+        Err(reason) => Parsed::Ignored(reason),
+    }
 }
 
 #[derive(Deserialize)]
@@ -208,18 +222,12 @@ fn pull_request_review(p: ReviewPayload) -> Result<Parsed, PayloadError> {
             p.action
         )));
     }
-    let target = match target(&p.repository, p.installation.as_ref()) {
-        Ok(t) => t,
-        Err(reason) => return Ok(Parsed::Ignored(reason)),
-    };
-    Ok(Parsed::Event(Event::EvaluatePulls {
-        target,
-        pulls: vec![PullHint {
-            number: p.pull_request.number,
-            head_sha: Some(p.pull_request.head.sha),
-        }],
-        cause: format!("pull_request_review.{}", p.action),
-    }))
+    Ok(evaluate_one(
+        &p.repository,
+        p.installation.as_ref(),
+        p.pull_request,
+        format!("pull_request_review.{}", p.action),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -57,8 +57,8 @@ fn facts(text: &str) -> Option<Vec<Fact>> {
             Event::Eof => break,
             _ => continue,
         };
-        let line = u32::try_from(lines.line_of(pos))
-            .unwrap_or(u32::MAX)
+        let line = lines
+            .line_of(pos)
             .saturating_add(leading_newlines(text, pos));
         let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
         let name = attr(e, "name").unwrap_or_default();

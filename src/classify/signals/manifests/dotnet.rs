@@ -13,7 +13,7 @@ pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
     let mut depth = 0usize;
     loop {
         let pos = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let line = Some(u32::try_from(lines.line_of(pos)).unwrap_or(u32::MAX));
+        let line = Some(lines.line_of(pos));
         let event = reader
             .read_event()
             .map_err(|e| format!("not well-formed XML: {e}"))?;

@@ -26,7 +26,7 @@ pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if name == "dependency" {
-                    let line = u32::try_from(lines.line_of(pos)).unwrap_or(u32::MAX);
+                    let line = lines.line_of(pos);
                     current = Some((String::new(), String::new(), String::new(), line));
                 }
                 stack.push(name);
