@@ -8,10 +8,12 @@ use crate::classify::{BlobReader, Classifier, Signal, Trigger};
 use crate::fingerprint::{canonical_document, fingerprint};
 use crate::git::{ChangeKind, ChangeSetOptions, GitError, Repo};
 use crate::history::GitReviewHistory;
-use crate::lint::{LintInput, LintReport, ReviewHistory, ThreatModelFailure, lint_parsed};
-use crate::model::{Date, parse_document_bytes, review_entries_added};
+use crate::lint::{
+    LintInput, LintReport, ReviewHistory, ThreatModelFailure, discover_document, lint_parsed,
+};
+use crate::model::{Date, ParsedDocument, parse_document_bytes, review_entries_added};
 use crate::policy::{POLICY_PATH, Policy, PolicyError, parse_policy};
-use crate::semdiff::{SemanticDiff, Side as SemSide, semantic_diff};
+use crate::semdiff::{Side as SemSide, semantic_diff};
 use crate::source::FileSource;
 use crate::threats::{ThreatRegistry, build_registry};
 use crate::verdict::{AddedReview, CheckReport, DocumentState, SignoffState, VerdictInput, decide};
@@ -56,7 +58,12 @@ pub fn evaluate(
     let merge_base = repo.merge_base(&range.base, &range.head)?;
     let (policy, policy_label) = load_policy(repo, &range.base, policy_source)?;
 
-    let document = document_path(repo, &policy, &range.head, &merge_base)?;
+    let base_src = repo.commit_source(&merge_base)?;
+    let head_src = repo.commit_source(&range.head)?;
+    // The configured document, else the first of `document_names` present at
+    // head (or at base, when the change deleted it).
+    let document =
+        discover_document(&policy, &head_src).or_else(|| discover_document(&policy, &base_src));
     let classifier = Classifier::new(&policy, document.as_deref())
         .map_err(|e| EvalError::Classify(e.to_string()))?;
     // One traversal gives both the change set and the watched files at head
@@ -68,39 +75,74 @@ pub fn evaluate(
         &ChangeSetOptions::default(),
         &|p: &str| classifier.is_watched(p),
     )?;
-    let fp = fingerprint_with(repo, &watched, &range.head, document.as_deref())?;
+    // The document at base and head, read and parsed once for the
+    // fingerprint, the document state, lint and the semantic diff.
+    let base_doc = DocAt::read(&base_src, document.as_deref());
+    let head_doc = DocAt::read(&head_src, document.as_deref());
+    let fp = fingerprint(&watched, document.as_deref().zip(head_doc.bytes.as_deref()));
     let mut triggers = classifier.classify(&changes, &RepoBlobs(repo));
     annotate_policy_change(repo, &merge_base, &range.head, &policy, &mut triggers);
 
-    let doc_state = document_state(repo, document.as_deref(), &merge_base, &range.head)?;
+    let doc_state = document_state(document.as_deref(), &base_doc, &head_doc);
 
-    // Lint only matters when something triggered: an unrelated change is not
-    // held up (or cluttered) by the document's state.
-    let findings = match &document {
-        Some(d) if !triggers.is_empty() => {
-            let source = repo.commit_source(&range.head)?;
+    // Lint and the semantic diff only matter when something triggered (or the
+    // document itself changed): an unrelated change is not held up or
+    // cluttered by the document's state.
+    let look = !triggers.is_empty() || doc_state.changed;
+    let head_threats = match (&head_doc.parsed, look) {
+        (Some(parsed), true) => Some(Threats::load(&policy, &parsed.document, &head_src)),
+        _ => None,
+    };
+    let findings = match (&document, &head_threats) {
+        (Some(d), Some(threats)) if !triggers.is_empty() => {
             let history =
                 GitReviewHistory::new(repo, &range.head, |p: &str| classifier.is_watched(p));
-            lint_at(
-                &policy,
-                d,
-                &source,
-                Some(&history),
-                Date::today_utc(),
-                false,
+            lint_loaded(
+                &LintInput {
+                    policy: &policy,
+                    document_path: Some(d),
+                    source: &head_src,
+                    registry: &threats.registry,
+                    load_failures: &threats.failures,
+                    history: Some(&history),
+                    today: Date::today_utc(),
+                    strict: false,
+                },
+                head_doc.parsed.as_ref(),
             )
             .findings
         }
         _ => Vec::new(),
     };
-    let semantic = if !triggers.is_empty() || doc_state.changed {
-        document
-            .as_deref()
-            .map(|d| semantic_difference(repo, &policy, d, &merge_base, &range.head))
-            .transpose()?
+    let semantic = match (&head_threats, &head_doc.parsed) {
+        (Some(head_threats), Some(head_parsed)) => {
+            let empty = crate::model::Document::default();
+            let base_document = base_doc.parsed.as_ref().map_or(&empty, |p| &p.document);
+            let base_threats = Threats::load(&policy, base_document, &base_src);
+            let with_native = |t: &Threats, d: &crate::model::Document| {
+                let mut r = t.registry.clone();
+                r.insert(crate::model::NATIVE_NAMESPACE, d.native_threats());
+                r
+            };
+            let (br, hr) = (
+                with_native(&base_threats, base_document),
+                with_native(head_threats, &head_parsed.document),
+            );
+            Some(semantic_diff(
+                &SemSide {
+                    document: base_document,
+                    threats: &br,
+                    text: &base_doc.text(),
+                },
+                &SemSide {
+                    document: &head_parsed.document,
+                    threats: &hr,
+                    text: &head_doc.text(),
+                },
+            ))
             .filter(|d| !d.is_empty())
-    } else {
-        None
+        }
+        _ => None,
     };
     let verdict = decide(&VerdictInput {
         triggers: &triggers,
@@ -124,52 +166,55 @@ pub fn evaluate(
     Ok(report)
 }
 
-/// Threats from the configured models and the document's own list, at one commit.
-fn threats_at(
-    policy: &Policy,
-    doc: &crate::model::Document,
-    source: &dyn FileSource,
-) -> ThreatRegistry {
-    let refs = crate::lint::threat_model_refs(policy, Some(doc));
-    let (mut registry, _failures) = build_registry(&refs, source);
-    registry.insert(crate::model::NATIVE_NAMESPACE, doc.native_threats());
-    registry
+/// The document at one commit: its bytes and, when present, its parse.
+struct DocAt {
+    bytes: Option<Vec<u8>>,
+    parsed: Option<ParsedDocument>,
 }
 
-fn semantic_difference(
-    repo: &Repo,
-    policy: &Policy,
-    document: &str,
-    base: &str,
-    head: &str,
-) -> Result<SemanticDiff, EvalError> {
-    let read =
-        |commit: &str| -> Result<(String, crate::model::Document, ThreatRegistry), EvalError> {
-            let source = repo.commit_source(commit)?;
-            let text = source
-                .read(document)
-                .ok()
-                .flatten()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let doc = parse_document_bytes(document, text.as_bytes()).document;
-            let threats = threats_at(policy, &doc, &source);
-            Ok((text, doc, threats))
-        };
-    let (bt, bd, br) = read(base)?;
-    let (ht, hd, hr) = read(head)?;
-    Ok(semantic_diff(
-        &SemSide {
-            document: &bd,
-            threats: &br,
-            text: &bt,
-        },
-        &SemSide {
-            document: &hd,
-            threats: &hr,
-            text: &ht,
-        },
-    ))
+impl DocAt {
+    fn read(source: &dyn FileSource, document: Option<&str>) -> DocAt {
+        let bytes = document.and_then(|d| source.read(d).ok().flatten());
+        let parsed = document
+            .zip(bytes.as_deref())
+            .map(|(d, b)| parse_document_bytes(d, b));
+        DocAt { bytes, parsed }
+    }
+
+    fn text(&self) -> String {
+        self.bytes
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The threat models a document and its policy name, loaded once from one source.
+struct Threats {
+    registry: ThreatRegistry,
+    failures: Vec<ThreatModelFailure>,
+}
+
+impl Threats {
+    fn load(
+        policy: &Policy,
+        document: &crate::model::Document,
+        source: &dyn FileSource,
+    ) -> Threats {
+        let refs = crate::lint::threat_model_refs(policy, Some(document));
+        let (registry, failures) = build_registry(&refs, source);
+        let failures = failures
+            .into_iter()
+            .map(|f| ThreatModelFailure {
+                path: f.path,
+                namespace: f.namespace,
+                reason: f.reason,
+                line: f.line,
+                column: f.column,
+            })
+            .collect();
+        Threats { registry, failures }
+    }
 }
 
 struct RepoBlobs<'a>(&'a Repo);
@@ -213,68 +258,18 @@ pub fn load_policy(
     }
 }
 
-/// The configured document, else the first of `document_names` present at head
-/// (or at base, when the change deleted it).
-fn document_path(
-    repo: &Repo,
-    policy: &Policy,
-    head: &str,
-    base: &str,
-) -> Result<Option<String>, EvalError> {
-    if let Some(d) = &policy.document {
-        return Ok(Some(d.clone()));
-    }
-    for commit in [head, base] {
-        for name in &policy.document_names {
-            if repo.read_file_at(commit, name)?.is_some() {
-                return Ok(Some(name.clone()));
-            }
-        }
-    }
-    Ok(None)
-}
-
-fn fingerprint_with(
-    repo: &Repo,
-    files: &[(String, String)],
-    head: &str,
-    document: Option<&str>,
-) -> Result<String, EvalError> {
-    let doc = match document {
-        Some(d) => repo.read_file_at(head, d)?.map(|b| (d, b)),
-        None => None,
-    };
-    Ok(fingerprint(
-        files,
-        doc.as_ref().map(|(p, b)| (*p, b.as_slice())),
-    ))
-}
-
-fn document_state(
-    repo: &Repo,
-    document: Option<&str>,
-    base: &str,
-    head: &str,
-) -> Result<DocumentState, EvalError> {
+fn document_state(document: Option<&str>, base: &DocAt, head: &DocAt) -> DocumentState {
     let Some(path) = document else {
-        return Ok(DocumentState::default());
+        return DocumentState::default();
     };
-    let at_base = repo.read_file_at(base, path)?;
-    let at_head = repo.read_file_at(head, path)?;
-    let changed = at_base != at_head;
-    let canon = |b: &Option<Vec<u8>>| {
-        b.as_ref()
-            .map(|b| canonical_document(&String::from_utf8_lossy(b)))
-    };
-    let content_changed = changed && canon(&at_base) != canon(&at_head);
-    let reviews_added = match (&at_head, changed) {
-        (Some(head_bytes), true) => {
-            let head_doc = parse_document_bytes(path, head_bytes).document;
-            let base_doc = at_base
-                .as_ref()
-                .map(|b| parse_document_bytes(path, b).document)
-                .unwrap_or_default();
-            review_entries_added(&base_doc, &head_doc)
+    let changed = base.bytes != head.bytes;
+    let canon = |d: &DocAt| d.bytes.as_ref().map(|_| canonical_document(&d.text()));
+    let content_changed = changed && canon(base) != canon(head);
+    let reviews_added = match (&head.parsed, changed) {
+        (Some(head_parsed), true) => {
+            let empty = crate::model::Document::default();
+            let base_document = base.parsed.as_ref().map_or(&empty, |p| &p.document);
+            review_entries_added(base_document, &head_parsed.document)
                 .into_iter()
                 .map(|r| {
                     let text = |t: &Option<crate::model::Text>| {
@@ -295,13 +290,13 @@ fn document_state(
         }
         _ => Vec::new(),
     };
-    Ok(DocumentState {
+    DocumentState {
         path: Some(path.to_string()),
-        exists: at_head.is_some(),
+        exists: head.bytes.is_some(),
         changed,
         content_changed,
         reviews_added,
-    })
+    }
 }
 
 /// A change to the policy file: validate the head version and show the effective
@@ -412,46 +407,32 @@ pub fn lint_at(
     today: Date,
     strict: bool,
 ) -> LintReport {
-    let parsed = match source.read(document) {
-        Ok(Some(bytes)) => parse_document_bytes(document, &bytes),
-        // Missing or unreadable: the linter reports SA001/SA002 itself.
-        _ => {
-            let registry = Default::default();
-            return crate::lint::lint(&LintInput {
-                policy,
-                document_path: Some(document),
-                source,
-                registry: &registry,
-                load_failures: &[],
-                history,
-                today,
-                strict,
-            });
-        }
-    };
-    let refs = crate::lint::threat_model_refs(policy, Some(&parsed.document));
-    let (registry, failures) = build_registry(&refs, source);
-    let failures: Vec<ThreatModelFailure> = failures
-        .into_iter()
-        .map(|f| ThreatModelFailure {
-            path: f.path,
-            namespace: f.namespace,
-            reason: f.reason,
-            line: f.line,
-            column: f.column,
-        })
-        .collect();
-    lint_parsed(
+    let doc = DocAt::read(source, Some(document));
+    let threats = doc
+        .parsed
+        .as_ref()
+        .map(|p| Threats::load(policy, &p.document, source));
+    let empty = ThreatRegistry::default();
+    lint_loaded(
         &LintInput {
             policy,
             document_path: Some(document),
             source,
-            registry: &registry,
-            load_failures: &failures,
+            registry: threats.as_ref().map_or(&empty, |t| &t.registry),
+            load_failures: threats.as_ref().map_or(&[], |t| &t.failures),
             history,
             today,
             strict,
         },
-        &parsed,
+        doc.parsed.as_ref(),
     )
+}
+
+/// Lint an already read document; `None` (missing or unreadable) lets the
+/// linter report SA001/SA002 itself from `input.source`.
+fn lint_loaded(input: &LintInput<'_>, parsed: Option<&ParsedDocument>) -> LintReport {
+    match parsed {
+        Some(parsed) => lint_parsed(input, parsed),
+        None => crate::lint::lint(input),
+    }
 }
