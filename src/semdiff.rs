@@ -260,19 +260,7 @@ fn link_changes(base: &Document, head: &Document) -> Vec<LinkChange> {
 
 /// The Markdown body without the front matter.
 fn body(text: &str) -> &str {
-    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(rest) = t
-        .strip_prefix("---\n")
-        .or_else(|| t.strip_prefix("---\r\n"))
-    else {
-        return t;
-    };
-    for marker in ["\n---\n", "\n---\r\n", "\n...\n"] {
-        if let Some(i) = rest.find(marker) {
-            return &rest[i + marker.len()..];
-        }
-    }
-    t
+    &text[crate::model::split::split(text).body_offset..]
 }
 
 fn prose_diff(base: &str, head: &str) -> Option<String> {

@@ -9,7 +9,7 @@ pub mod body;
 pub mod date;
 mod front_matter;
 mod schema;
-mod split;
+pub mod split;
 pub mod types;
 mod yaml;
 
