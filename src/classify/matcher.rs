@@ -16,79 +16,317 @@
 //! Globs match repository-relative `/` paths with `literal_separator(true)`: `*`
 //! stays within one component, `**/Dockerfile` matches `Dockerfile` at the root too.
 
+use std::sync::{Arc, Mutex};
+
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::ClassifyError;
+use super::globs::{DirPattern, Shape, expand_name, shape};
 use crate::policy::Policy;
 
+/// What a glob does when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// Puts the path into this category.
+    Include(usize),
+    /// Takes the path out of this category.
+    CategoryExclude(usize),
+    /// Takes the path out of every category.
+    Exclude,
+}
+
+/// How one glob's directory side is decided (see `globs.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DirRule {
+    Any,
+    Root,
+    /// Decided by `Matcher::dirs` (its patterns are owned by this rule).
+    Globs,
+    /// A whole-path glob: the directory says nothing.
+    Whole,
+}
+
 /// Compiled categories of one policy.
-#[derive(Debug, Clone)]
+///
+/// Every glob is split (`globs.rs`) into a directory side, matched once per
+/// directory, and a file-name side, matched on the base name; globs that
+/// cannot be split are matched against the whole path. The result is the same
+/// as matching every glob against the whole path — tested below against
+/// exactly that.
+#[derive(Debug)]
 pub struct Matcher {
     /// Category names in policy (alphabetical) order.
     names: Vec<String>,
-    globs: GlobSet,
-    /// `globs` index → category index.
-    glob_category: Vec<usize>,
-    category_excludes: GlobSet,
-    /// `category_excludes` index → category index.
-    exclude_category: Vec<usize>,
-    excludes: GlobSet,
+    /// Per glob: its effect and how its directory side is decided.
+    groups: Vec<Group>,
+    dir_rules: Vec<DirRule>,
+    /// Directory patterns, with the glob each belongs to.
+    dirs: Owned,
+    /// File-name patterns of globs that accept any directory (`**/NAME`).
+    any_dir_names: Owned,
+    /// File-name patterns of the other globs (`DIR/NAME`, root-only `NAME`),
+    /// tried only in directories where one of them applies.
+    dir_names: Owned,
+    /// Whole-path globs.
+    whole: Owned,
+    /// Globs that match every file below a directory (`DIR/**`).
+    subtree: Vec<usize>,
     /// Paths that never trigger: the security architecture document (updating it
     /// is the remedy, not a reason for another review).
     ignored: Vec<String>,
+    /// Recently evaluated directories: files arrive grouped by directory (tree
+    /// walks, sorted change sets; a rename asks for two directories in turn),
+    /// so a few entries catch nearly every lookup. `try_lock` only: a
+    /// contended cache is skipped, never waited for.
+    recent: Mutex<Vec<(String, Arc<DirState>)>>,
+}
+
+/// How many directories `Matcher::recent` keeps.
+const RECENT_DIRS: usize = 4;
+
+/// A glob set and, per pattern, the policy glob it came from.
+#[derive(Debug, Clone)]
+struct Owned {
+    set: GlobSet,
+    owner: Vec<usize>,
+}
+
+impl Owned {
+    fn matches<'a>(&'a self, path: &str) -> impl Iterator<Item = usize> + 'a {
+        self.set
+            .matches_candidate(&Candidate::new(path))
+            .into_iter()
+            .map(|i| self.owner[i])
+    }
+
+    fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+}
+
+/// What a directory decides for the files directly in it.
+#[derive(Debug)]
+struct DirState {
+    /// Per glob: the directory side matches (`Globs` and `Root` globs only).
+    ok: Vec<bool>,
+    /// Some glob of `Matcher::dir_names` applies here.
+    any_dir_name: bool,
+    /// Globs that match every file here (`DIR/**` whose directory matches).
+    subtree: Vec<usize>,
+    /// A global exclude covers the whole directory.
+    excluded: bool,
+    /// Some `DIR/**` include covers the whole directory.
+    includes_all: bool,
+}
+
+impl Clone for Matcher {
+    fn clone(&self) -> Matcher {
+        Matcher {
+            names: self.names.clone(),
+            groups: self.groups.clone(),
+            dir_rules: self.dir_rules.clone(),
+            dirs: self.dirs.clone(),
+            any_dir_names: self.any_dir_names.clone(),
+            dir_names: self.dir_names.clone(),
+            whole: self.whole.clone(),
+            subtree: self.subtree.clone(),
+            ignored: self.ignored.clone(),
+            recent: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// A glob set being built and its owners.
+struct Collect {
+    builder: GlobSetBuilder,
+    owner: Vec<usize>,
+}
+
+impl Collect {
+    fn new() -> Collect {
+        Collect {
+            builder: GlobSetBuilder::new(),
+            owner: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, what: &str, glob: &str, owner: usize) -> Result<(), ClassifyError> {
+        self.builder.add(compile(what, glob)?);
+        self.owner.push(owner);
+        Ok(())
+    }
+
+    fn build(self, what: &str) -> Result<Owned, ClassifyError> {
+        Ok(Owned {
+            set: build(what, self.builder)?,
+            owner: self.owner,
+        })
+    }
+}
+
+/// Collects globs while the matcher is built.
+struct Builder {
+    groups: Vec<Group>,
+    dir_rules: Vec<DirRule>,
+    dirs: Collect,
+    any_dir_names: Collect,
+    dir_names: Collect,
+    whole: Collect,
+    subtree: Vec<usize>,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            groups: Vec::new(),
+            dir_rules: Vec::new(),
+            dirs: Collect::new(),
+            any_dir_names: Collect::new(),
+            dir_names: Collect::new(),
+            whole: Collect::new(),
+            subtree: Vec::new(),
+        }
+    }
+
+    /// Add one policy glob: validated as written (so errors quote it), then
+    /// split.
+    fn add(&mut self, what: &str, glob: &str, group: Group) -> Result<(), ClassifyError> {
+        compile(what, glob)?;
+        let rule = self.groups.len();
+        let dir_rule = match shape(&glob.to_ascii_lowercase()) {
+            Shape::Whole(g) => {
+                self.whole.add(what, &g, rule)?;
+                DirRule::Whole
+            }
+            Shape::Split { dir, name } => {
+                let dir_rule = match dir {
+                    DirPattern::Any => DirRule::Any,
+                    DirPattern::Root => DirRule::Root,
+                    DirPattern::Globs(globs) => {
+                        for g in globs {
+                            self.dirs.add(what, &g, rule)?;
+                        }
+                        DirRule::Globs
+                    }
+                };
+                match name {
+                    Some(name) => {
+                        let names = if dir_rule == DirRule::Any {
+                            &mut self.any_dir_names
+                        } else {
+                            &mut self.dir_names
+                        };
+                        for n in expand_name(&name) {
+                            names.add(what, &n, rule)?;
+                        }
+                    }
+                    None => self.subtree.push(rule),
+                }
+                dir_rule
+            }
+        };
+        self.groups.push(group);
+        self.dir_rules.push(dir_rule);
+        Ok(())
+    }
 }
 
 impl Matcher {
     pub fn new(policy: &Policy, ignored: Vec<String>) -> Result<Matcher, ClassifyError> {
         let mut names = Vec::new();
-        let mut globs = GlobSetBuilder::new();
-        let mut glob_category = Vec::new();
-        let mut category_excludes = GlobSetBuilder::new();
-        let mut exclude_category = Vec::new();
+        let mut b = Builder::new();
         for (index, (name, category)) in policy.categories.iter().enumerate() {
             names.push(name.clone());
             for g in &category.globs {
-                globs.add(compile(name, g)?);
-                glob_category.push(index);
+                b.add(name, g, Group::Include(index))?;
             }
             for g in &category.exclude {
-                category_excludes.add(compile(name, g)?);
-                exclude_category.push(index);
+                b.add(name, g, Group::CategoryExclude(index))?;
             }
         }
-        let mut excludes = GlobSetBuilder::new();
         for g in &policy.exclude {
-            excludes.add(compile("exclude", g)?);
+            b.add("exclude", g, Group::Exclude)?;
         }
         Ok(Matcher {
             names,
-            globs: build("categories", globs)?,
-            glob_category,
-            category_excludes: build("category excludes", category_excludes)?,
-            exclude_category,
-            excludes: build("exclude", excludes)?,
+            groups: b.groups,
+            dir_rules: b.dir_rules,
+            dirs: b.dirs.build("categories")?,
+            any_dir_names: b.any_dir_names.build("categories")?,
+            dir_names: b.dir_names.build("categories")?,
+            whole: b.whole.build("categories")?,
+            subtree: b.subtree,
             ignored,
+            recent: Mutex::new(Vec::new()),
         })
     }
 
     /// Categories of `path` after excludes, sorted by name; empty = not watched.
     pub fn categories_for(&self, path: &str) -> Vec<&str> {
+        let Some((lower, base_len)) = self.prepare(path) else {
+            return Vec::new();
+        };
+        let dir = self.dir_state(&lower[..lower.len() - base_len]);
+        self.resolve(&dir, &lower, base_len)
+    }
+
+    /// True when any category watches `path`.
+    pub fn is_watched(&self, path: &str) -> bool {
+        let Some((lower, base_len)) = self.prepare(path) else {
+            return false;
+        };
+        let dir = self.dir_state(&lower[..lower.len() - base_len]);
+        if dir.excluded {
+            return false;
+        }
+        // Cheap reject first: most files of a tree match no glob at all.
+        let base = &lower[lower.len() - base_len..];
+        if !dir.includes_all
+            && !dir.any_dir_name
+            && self.whole.is_empty()
+            && !self.any_dir_names.set.is_match(base)
+        {
+            return false;
+        }
+        !self.resolve(&dir, &lower, base_len).is_empty()
+    }
+
+    /// The normalised, lower-cased path and the length of its base name;
+    /// `None` for paths that never trigger.
+    fn prepare<'p>(&self, path: &'p str) -> Option<(std::borrow::Cow<'p, str>, usize)> {
         let path = normalize(path);
         if path.is_empty() || self.ignored.iter().any(|d| d == path) {
-            return Vec::new();
+            return None;
         }
-        let lower = lowercase(path);
-        let candidate = Candidate::new(lower.as_ref());
-        let hits = self.globs.matches_candidate(&candidate);
-        if hits.is_empty() || self.excludes.is_match_candidate(&candidate) {
-            return Vec::new();
+        // ASCII lower case keeps every byte offset.
+        let base_len = path.len() - path.rfind('/').map_or(0, |i| i + 1);
+        Some((lowercase(path), base_len))
+    }
+
+    /// The categories of the file `lower` (lower-cased, its base name the last
+    /// `base_len` bytes) in directory `dir`.
+    fn resolve(&self, dir: &DirState, lower: &str, base_len: usize) -> Vec<&str> {
+        let base = &lower[lower.len() - base_len..];
+        let mut rules: Vec<usize> = dir.subtree.clone();
+        rules.extend(self.any_dir_names.matches(base));
+        if dir.any_dir_name {
+            rules.extend(self.dir_names.matches(base).filter(|&r| dir.ok[r]));
+        }
+        if !self.whole.is_empty() {
+            rules.extend(self.whole.matches(lower));
         }
         let mut wanted = vec![false; self.names.len()];
-        for hit in hits {
-            wanted[self.glob_category[hit]] = true;
+        for &r in &rules {
+            match self.groups[r] {
+                Group::Include(c) => wanted[c] = true,
+                Group::Exclude => return Vec::new(),
+                Group::CategoryExclude(_) => {}
+            }
         }
-        for hit in self.category_excludes.matches_candidate(&candidate) {
-            wanted[self.exclude_category[hit]] = false;
+        for &r in &rules {
+            if let Group::CategoryExclude(c) = self.groups[r] {
+                wanted[c] = false;
+            }
         }
         // `names` is sorted (the policy keeps categories in a BTreeMap).
         self.names
@@ -98,11 +336,49 @@ impl Matcher {
             .collect()
     }
 
-    /// True when any category watches `path`.
-    pub fn is_watched(&self, path: &str) -> bool {
-        // Cheap reject first: most files of a tree match no category glob at all.
-        self.globs.is_match(lowercase(normalize(path)).as_ref())
-            && !self.categories_for(path).is_empty()
+    /// The state of directory `dir` (lower case, ending in `/`, or empty for
+    /// the root), from the cache of recent directories when it is there.
+    fn dir_state(&self, dir: &str) -> Arc<DirState> {
+        let dir = dir.strip_suffix('/').unwrap_or(dir);
+        let Ok(mut recent) = self.recent.try_lock() else {
+            return Arc::new(self.compute_dir_state(dir));
+        };
+        if let Some(i) = recent.iter().position(|(d, _)| d == dir) {
+            // Most recent first.
+            recent[..=i].rotate_right(1);
+            return Arc::clone(&recent[0].1);
+        }
+        let state = Arc::new(self.compute_dir_state(dir));
+        recent.truncate(RECENT_DIRS - 1);
+        recent.insert(0, (dir.to_string(), Arc::clone(&state)));
+        state
+    }
+
+    fn compute_dir_state(&self, dir: &str) -> DirState {
+        let mut ok: Vec<bool> = self
+            .dir_rules
+            .iter()
+            .map(|&r| r == DirRule::Any || (r == DirRule::Root && dir.is_empty()))
+            .collect();
+        // Directory patterns never apply to the root (see `globs::shape`).
+        if !dir.is_empty() {
+            for rule in self.dirs.matches(dir) {
+                ok[rule] = true;
+            }
+        }
+        let any_dir_name = self.dir_names.owner.iter().any(|&r| ok[r]);
+        let subtree: Vec<usize> = self.subtree.iter().copied().filter(|&r| ok[r]).collect();
+        let excluded = subtree.iter().any(|&r| self.groups[r] == Group::Exclude);
+        let includes_all = subtree
+            .iter()
+            .any(|&r| matches!(self.groups[r], Group::Include(_)));
+        DirState {
+            ok,
+            any_dir_name,
+            subtree,
+            excluded,
+            includes_all,
+        }
     }
 }
 
@@ -142,4 +418,275 @@ fn build(what: &str, builder: GlobSetBuilder) -> Result<GlobSet, ClassifyError> 
         glob: String::new(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The split matcher against the plain one: every original glob matched
+    //! against the whole lower-cased path, the way `Matcher` worked before the
+    //! rewrite (and the way the policy documentation describes it).
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::policy::Category;
+
+    /// Reference: whole-path matching of the globs as written.
+    struct Plain {
+        names: Vec<String>,
+        include: Vec<(globset::GlobMatcher, usize)>,
+        category_exclude: Vec<(globset::GlobMatcher, usize)>,
+        exclude: Vec<globset::GlobMatcher>,
+    }
+
+    impl Plain {
+        fn new(policy: &Policy) -> Plain {
+            let m = |g: &str| compile("t", g).unwrap().compile_matcher();
+            let mut plain = Plain {
+                names: Vec::new(),
+                include: Vec::new(),
+                category_exclude: Vec::new(),
+                exclude: policy.exclude.iter().map(|g| m(g)).collect(),
+            };
+            for (i, (name, c)) in policy.categories.iter().enumerate() {
+                plain.names.push(name.clone());
+                plain.include.extend(c.globs.iter().map(|g| (m(g), i)));
+                plain
+                    .category_exclude
+                    .extend(c.exclude.iter().map(|g| (m(g), i)));
+            }
+            plain
+        }
+
+        fn categories_for(&self, path: &str) -> Vec<&str> {
+            let lower = path.to_ascii_lowercase();
+            if self.exclude.iter().any(|g| g.is_match(&lower)) {
+                return Vec::new();
+            }
+            let mut wanted = vec![false; self.names.len()];
+            for (g, c) in &self.include {
+                wanted[*c] |= g.is_match(&lower);
+            }
+            for (g, c) in &self.category_exclude {
+                if g.is_match(&lower) {
+                    wanted[*c] = false;
+                }
+            }
+            self.names
+                .iter()
+                .zip(wanted)
+                .filter_map(|(n, w)| w.then_some(n.as_str()))
+                .collect()
+        }
+    }
+
+    const DIRS: &[&str] = &[
+        "src",
+        "Auth",
+        "auth",
+        "authz",
+        "security",
+        "Security",
+        "tests",
+        "docs",
+        "k8s",
+        "helm",
+        "charts",
+        "templates",
+        "requirements",
+        "threat-models",
+        "threat-model-x",
+        "firmware",
+        "queries",
+        "node_modules",
+        "x.Tests",
+        "keycloak-realm",
+        "oauth2",
+        ".github",
+        "workflows",
+        "architecture",
+        "a",
+        "b",
+    ];
+    const FILES: &[&str] = &[
+        "Dockerfile",
+        "dockerfile.dev",
+        "Dockerfile.prod",
+        "main.rs",
+        "auth.ts",
+        "authz.py",
+        "authorize.go",
+        "author.go",
+        "values-prod.yaml",
+        "values.yml",
+        "x.md",
+        "README.md",
+        "Cargo.toml",
+        "package.json",
+        "openapi.yaml",
+        "test_x.py",
+        "x_test.go",
+        "iptables.rules",
+        "iptables",
+        "main.tf",
+        "manifest.json",
+        "manifest",
+        "q.graphql",
+        "x.query.graphql",
+        "deploy-sign.sh",
+        "signer.toml",
+        "jwt_util.ts",
+        "security.rs",
+        "insecure.py",
+        "a.b.c",
+        "Procfile",
+        "x.yaml",
+        "reqs.txt",
+        "requirements-dev.txt",
+        "THREAT_MODEL.md",
+        "threat-model.yaml",
+        "settings.py",
+        "app.json",
+        "x.tests.ts",
+    ];
+
+    fn path() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec(proptest::sample::select(DIRS), 0..5),
+            proptest::sample::select(FILES),
+        )
+            .prop_map(|(dirs, file)| {
+                let mut p = dirs.join("/");
+                if !p.is_empty() {
+                    p.push('/');
+                }
+                p.push_str(file);
+                p
+            })
+    }
+
+    /// Globs from fragments of the shapes policies use, and some they don't.
+    fn glob() -> impl Strategy<Value = String> {
+        let part = proptest::sample::select(
+            &[
+                "**",
+                "*",
+                "auth",
+                "a",
+                "src",
+                "{auth,security}",
+                "*auth*",
+                "[ab]",
+                "[!a]*",
+                "{a,b}",
+                "docs",
+                "?",
+            ][..],
+        );
+        let name = proptest::sample::select(
+            &[
+                "*.md",
+                "*.{yml,yaml}",
+                "Dockerfile*",
+                "*",
+                "**",
+                "auth{[!o]*,oriz*}.{ts,go}",
+                "x_test.go",
+                "{a,b}.c",
+                "*[-_.]sign*.sh",
+                "{,x}y",
+                "*.b{,.c}",
+            ][..],
+        );
+        (proptest::collection::vec(part, 0..4), name).prop_map(|(parts, name)| {
+            let mut g = parts.join("/");
+            if !g.is_empty() {
+                g.push('/');
+            }
+            g.push_str(name);
+            g
+        })
+    }
+
+    fn policy_with(globs: Vec<String>, cat_exclude: Vec<String>, exclude: Vec<String>) -> Policy {
+        let mut policy = Policy::embedded_default();
+        policy.categories.clear();
+        let (first, second) = globs.split_at(globs.len() / 2);
+        for (name, globs, exclude) in [
+            ("one", first.to_vec(), cat_exclude),
+            ("two", second.to_vec(), Vec::new()),
+        ] {
+            policy.categories.insert(
+                name.to_string(),
+                Category {
+                    description: String::new(),
+                    globs,
+                    exclude,
+                },
+            );
+        }
+        policy.exclude = exclude;
+        policy
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn default_policy_agrees_with_whole_path_matching(
+            paths in proptest::collection::vec(path(), 1..40)
+        ) {
+            // Compiled once: ~250 globs take a while in a debug build.
+            static DEFAULT: std::sync::OnceLock<(Matcher, Plain)> = std::sync::OnceLock::new();
+            let (fast, plain) = DEFAULT.get_or_init(|| {
+                let policy = Policy::embedded_default();
+                (Matcher::new(&policy, Vec::new()).unwrap(), Plain::new(&policy))
+            });
+            for p in &paths {
+                prop_assert_eq!(fast.categories_for(p), plain.categories_for(p), "{}", p);
+                prop_assert_eq!(fast.is_watched(p), !plain.categories_for(p).is_empty(), "{}", p);
+            }
+        }
+
+        #[test]
+        fn any_globs_agree_with_whole_path_matching(
+            globs in proptest::collection::vec(glob(), 1..8),
+            cat_exclude in proptest::collection::vec(glob(), 0..2),
+            exclude in proptest::collection::vec(glob(), 0..2),
+            paths in proptest::collection::vec(path(), 1..40),
+        ) {
+            let policy = policy_with(globs, cat_exclude, exclude);
+            let Ok(fast) = Matcher::new(&policy, Vec::new()) else {
+                // Globs globset rejects are rejected as written: nothing to compare.
+                return Ok(());
+            };
+            let plain = Plain::new(&policy);
+            for p in &paths {
+                prop_assert_eq!(fast.categories_for(p), plain.categories_for(p), "{}", p);
+                prop_assert_eq!(fast.is_watched(p), !plain.categories_for(p).is_empty(), "{}", p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_follows_the_directory() {
+        let policy = policy_with(
+            vec!["**/auth/**".into(), "**/Dockerfile".into()],
+            Vec::new(),
+            vec!["**/tests/**".into()],
+        );
+        let m = Matcher::new(&policy, vec!["docs/sa.md".into()]).unwrap();
+        assert_eq!(m.categories_for("src/auth/x.rs"), ["one"]);
+        assert!(m.is_watched("src/auth/y.rs"));
+        assert!(!m.is_watched("src/authn/y.rs"));
+        assert!(!m.is_watched("src/auth/tests/y.rs"));
+        assert!(m.is_watched("./Dockerfile"));
+        assert!(m.is_watched("tests2/Dockerfile"));
+        assert!(!m.is_watched("tests/Dockerfile"));
+        assert!(m.is_watched("src/auth/y.rs"));
+        assert!(!m.is_watched("docs/sa.md"));
+        assert!(!m.is_watched(""));
+        // A clone starts with an empty cache and answers the same.
+        assert_eq!(m.clone().categories_for("src/auth/x.rs"), ["one"]);
+    }
 }

@@ -30,6 +30,7 @@
 //!   a budget against alias bombs and deep nesting.
 
 mod classifier;
+mod globs;
 mod matcher;
 mod signals;
 pub(crate) mod text;
