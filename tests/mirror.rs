@@ -1,5 +1,6 @@
 //! The mirror cache against real repositories: a source repository built with
-//! the git CLI, fetched over file:// and over smart HTTP (`git http-backend`).
+//! the git CLI, fetched over file:// and over smart HTTP (`git http-backend`)
+//! through secarch's own HTTP transport.
 
 #[path = "mirror/cache.rs"]
 mod cache_tests;
@@ -8,6 +9,8 @@ mod common;
 mod http;
 #[path = "mirror/policy.rs"]
 mod policy_tests;
+#[path = "mirror/transport.rs"]
+mod transport_tests;
 
 use std::path::Path;
 use std::time::Duration;

@@ -35,6 +35,10 @@ pub enum MirrorError {
     )]
     RootInUse { root: PathBuf },
 
+    /// secarch's HTTP transport could not be registered with libgit2.
+    #[error("{message}; HTTP(S) remotes cannot be fetched in this process")]
+    Transport { message: String },
+
     /// A file-system operation on the cache failed.
     #[error("{action}: {source}")]
     Io {

@@ -1,22 +1,22 @@
 //! One fetch into a mirror: an anonymous remote (nothing saved in the mirror's
-//! config), the token offered only through a credentials callback, no tags, no
-//! FETCH_HEAD, no off-site redirects, and a deadline.
+//! config), the token handed only to secarch's HTTP transport for the clone
+//! URL's origin (`session.rs`), no tags, no FETCH_HEAD, no redirects, and a
+//! deadline.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use git2::{
-    AutotagOption, Cred, CredentialType, ErrorClass, ErrorCode, FetchOptions, FetchPrune, Oid,
-    ProxyOptions, Reference, RemoteCallbacks, RemoteRedirect,
+    AutotagOption, ErrorClass, ErrorCode, FetchOptions, FetchPrune, Oid, Reference,
+    RemoteCallbacks, RemoteRedirect,
 };
 
 use super::error::MirrorError;
 use super::redact::redact;
+use super::session::{self, Failure, Session};
 use super::url::{RemoteKind, RemoteUrl};
 use crate::git::{Repo, with_open_lock};
-
-/// The user name GitHub expects with an installation token.
-const TOKEN_USER: &str = "x-access-token";
 
 /// Why a fetch failed, with a message already redacted.
 #[derive(Debug)]
@@ -116,6 +116,11 @@ pub(crate) fn refs_intact(repo: &Repo) -> bool {
 }
 
 /// Fetch `refspecs` from `remote` into `repo`, giving up after `timeout`.
+///
+/// `http(s)://` remotes go through secarch's transport (`transport.rs`),
+/// which reads this fetch's token, origin and deadline from the session
+/// installed on this thread for the duration of `Remote::fetch` (libgit2
+/// calls the transport on the calling thread; see `session.rs`).
 pub(crate) fn fetch(
     repo: &Repo,
     remote: &RemoteUrl,
@@ -123,11 +128,53 @@ pub(crate) fn fetch(
     refspecs: &[String],
     timeout: Duration,
 ) -> Result<(), FetchFailure> {
+    // A fresh anonymous remote per fetch: nothing is saved in the mirror's
+    // config. Dropped at the end of this function, on this thread, with its
+    // transport (and the session's HTTP client).
     let mut anonymous = repo
         .git
         .remote_anonymous(&remote.git_url)
         .map_err(|e| FetchFailure::Remote(redact(e.message(), token)))?;
     let deadline = Instant::now() + timeout;
+    let session = match remote.kind {
+        RemoteKind::File => None,
+        RemoteKind::Https | RemoteKind::LoopbackHttp => {
+            Some(Arc::new(Session::new(remote, token, deadline)))
+        }
+    };
+    let result = {
+        let _entered = session.clone().map(session::enter);
+        run_fetch(&mut anonymous, remote, refspecs, deadline)
+    };
+    let Err((e, timed_out)) = result else {
+        return Ok(());
+    };
+    let failure = session.as_ref().and_then(|s| s.failure());
+    // Our deadline (checked as data arrives and as each request's time-out),
+    // or a time-out the transport saw.
+    if timed_out
+        || failure == Some(Failure::TimedOut)
+        || e.code() == ErrorCode::Timeout
+        || Instant::now() >= deadline
+    {
+        return Err(FetchFailure::TimedOut);
+    }
+    Err(match failure {
+        Some(Failure::Refused(message)) => refused(&redact(&message, token)),
+        Some(Failure::Certificate(message)) => certificate(&redact(&message, token)),
+        Some(Failure::Other(message)) => FetchFailure::Remote(redact(&message, token)),
+        Some(Failure::TimedOut) | None => classify(&e, token),
+    })
+}
+
+/// The libgit2 part of [`fetch`]: the error, and whether our deadline
+/// stopped it.
+fn run_fetch(
+    anonymous: &mut git2::Remote<'_>,
+    remote: &RemoteUrl,
+    refspecs: &[String],
+    deadline: Instant,
+) -> Result<(), (git2::Error, bool)> {
     let timed_out = Cell::new(false);
     let in_time = || {
         let ok = Instant::now() < deadline;
@@ -138,18 +185,10 @@ pub(crate) fn fetch(
     };
     let mut callbacks = RemoteCallbacks::new();
     callbacks
-        .credentials(credentials_callback(remote, token))
         .transfer_progress(|_| in_time())
         .sideband_progress(|_| in_time());
-    let mut proxy = ProxyOptions::new();
-    if remote.kind == RemoteKind::Https {
-        // The usual proxy settings (`https_proxy`, `no_proxy`, git config);
-        // loopback and local remotes never go through a proxy.
-        proxy.auto();
-    }
     let mut opts = FetchOptions::new();
     opts.remote_callbacks(callbacks)
-        .proxy_options(proxy)
         .download_tags(AutotagOption::None)
         .prune(FetchPrune::Off)
         .update_fetchhead(false)
@@ -160,31 +199,29 @@ pub(crate) fn fetch(
         RemoteKind::File => with_open_lock(run),
         RemoteKind::Https | RemoteKind::LoopbackHttp => run(),
     };
-    match result {
-        Ok(()) => Ok(()),
-        // Our deadline (checked as data arrives), or libgit2's socket
-        // time-out (a server that stopped answering).
-        Err(e)
-            if timed_out.get() || e.code() == ErrorCode::Timeout || Instant::now() >= deadline =>
-        {
-            Err(FetchFailure::TimedOut)
-        }
-        Err(e) => Err(classify(&e, token)),
-    }
+    result.map_err(|e| (e, timed_out.get()))
+}
+
+fn refused(message: &str) -> FetchFailure {
+    FetchFailure::Remote(format!(
+        "{message}; the installation token was refused: check that the App is installed on this repository \
+         with `contents: read` and that the token has not expired"
+    ))
+}
+
+fn certificate(message: &str) -> FetchFailure {
+    FetchFailure::Remote(format!(
+        "{message}; the server's TLS certificate was not accepted (is ca-certificates installed?)"
+    ))
 }
 
 fn classify(e: &git2::Error, token: Option<&str>) -> FetchFailure {
     let message = redact(e.message(), token);
     if e.code() == ErrorCode::Auth {
-        return FetchFailure::Remote(format!(
-            "{message}; the installation token was refused: check that the App is installed on this repository \
-             with `contents: read` and that the token has not expired"
-        ));
+        return refused(&message);
     }
     if e.code() == ErrorCode::Certificate {
-        return FetchFailure::Remote(format!(
-            "{message}; the server's TLS certificate was not accepted (is ca-certificates installed?)"
-        ));
+        return certificate(&message);
     }
     // Socket errors are `Os`, so neither `Os` nor `Filesystem` counts as local
     // damage; stale lock files, the usual `Os` failure of a mirror, are
@@ -207,109 +244,9 @@ fn classify(e: &git2::Error, token: Option<&str>) -> FetchFailure {
     }
 }
 
-/// The credentials callback: the token as the password of `x-access-token`,
-/// offered once, and only to the clone URL's own scheme, host and port. A
-/// second request means the token was refused; offering it again would loop.
-pub(crate) fn credentials_callback<'a>(
-    remote: &'a RemoteUrl,
-    token: Option<&'a str>,
-) -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<Cred, git2::Error> + 'a {
-    let mut offered = false;
-    move |url, _user, allowed| {
-        let Some(token) = token.filter(|t| !t.is_empty()) else {
-            return Err(git2::Error::from_str(
-                "the server asks for credentials and no installation token was given",
-            ));
-        };
-        if !remote.same_origin(url) {
-            return Err(git2::Error::from_str(
-                "the server asks for credentials for another address; the token is only sent to the clone URL's host",
-            ));
-        }
-        if !allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            return Err(git2::Error::from_str(
-                "the server does not accept a user name and password",
-            ));
-        }
-        if offered {
-            return Err(git2::Error::new(
-                ErrorCode::Auth,
-                ErrorClass::Http,
-                "authentication failed",
-            ));
-        }
-        offered = true;
-        Cred::userpass_plaintext(TOKEN_USER, token)
-    }
-}
-
-/// libgit2's socket timeouts (connect, and each read or write), process-wide:
-/// the deadline in [`fetch`] is only checked when data arrives, so a server
-/// that stops answering needs these. Set once, by the first cache created.
-pub(crate) fn set_socket_timeouts(timeout: Duration) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let ms = i32::try_from(timeout.as_millis())
-            .unwrap_or(i32::MAX)
-            .max(1);
-        // SAFETY: these options are plain integers in libgit2, read when a
-        // socket is opened or waited on. Every network operation in secarch
-        // goes through the mirror cache, and this runs once, inside
-        // `MirrorCache::new`, before that cache can fetch; `Once` keeps later
-        // caches from writing them again while a fetch may be reading them.
-        unsafe {
-            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
-            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mirror::url::check_url;
-
-    const TOKEN: &str = "ghs_unitTestToken0123456789";
-
-    #[test]
-    fn offers_the_token_once_to_the_clone_host_only() {
-        let remote = check_url("https://github.com/o/r.git", false, None).unwrap();
-        let mut cb = credentials_callback(&remote, Some(TOKEN));
-        let pass = CredentialType::USER_PASS_PLAINTEXT;
-        let cred = cb("https://evil.example/o/r.git", None, pass).map(|_| ());
-        let err = cred.expect_err("another host must not get the token");
-        assert!(err.message().contains("only sent to the clone URL's host"));
-        let err = cb("https://github.com/o/r.git", None, CredentialType::SSH_KEY).map(|_| ());
-        assert!(err.is_err());
-        let cred = cb("https://github.com/o/r.git", None, pass).expect("token offered");
-        assert!(cred.has_username());
-        let again = cb("https://github.com/o/r.git", None, pass).map(|_| ());
-        let err = again.expect_err("a second request means the token was refused");
-        assert_eq!(err.code(), ErrorCode::Auth);
-        assert!(!err.message().contains(TOKEN));
-    }
-
-    #[test]
-    fn libgit2_is_built_with_https() {
-        assert!(
-            git2::Version::get().https(),
-            "git2 must be built with its `https` feature"
-        );
-    }
-
-    #[test]
-    fn without_a_token_says_so() {
-        let remote = check_url("https://github.com/o/r.git", false, None).unwrap();
-        let mut cb = credentials_callback(&remote, None);
-        let err = cb(
-            "https://github.com/o/r.git",
-            None,
-            CredentialType::USER_PASS_PLAINTEXT,
-        )
-        .map(|_| ())
-        .unwrap_err();
-        assert!(err.message().contains("no installation token"));
-    }
 
     #[test]
     fn refspecs_and_commit_ids_are_checked() {

@@ -5,9 +5,14 @@
 //! - Layout: `<root>/<owner>/<name>.git` (lower-cased), bare, created by this
 //!   process; the root is `0700` and locked against a second process.
 //! - [`MirrorCache::sync`] fetches the requested refs with an anonymous remote
-//!   and the installation token through a credentials callback (`fetch.rs`),
-//!   under the URL policy of `url.rs`; when every wanted commit is already
-//!   there it does not fetch at all (a warm hit).
+//!   (`fetch.rs`) under the URL policy of `url.rs`; when every wanted commit
+//!   is already there it does not fetch at all (a warm hit).
+//! - `http(s)://` goes through secarch's own smart-HTTP transport on
+//!   reqwest/rustls (`transport.rs`, registered with libgit2 once by
+//!   [`MirrorCache::new`]; libgit2 itself is built without TLS). The
+//!   installation token is sent as HTTP Basic auth only to the clone URL's
+//!   scheme, host and port, redirects are not followed, and each request's
+//!   time-out is what is left of the fetch's deadline (`session.rs`).
 //! - One thread at a time per mirror: [`MirrorGuard`] holds the mirror while
 //!   the caller evaluates, so eviction cannot delete it under the caller.
 //!   Different repositories sync in parallel.
@@ -16,9 +21,11 @@
 //! - A mirror that cannot be opened, or whose fetch fails on local damage, is
 //!   deleted and re-created once.
 //! - Errors are safe to log: tokens are never put in a URL, a config or an
-//!   error, and libgit2's messages are redacted (`redact.rs`).
+//!   error, and libgit2's and the transport's messages are redacted
+//!   (`redact.rs`).
 //!
-//! For the server: share one `Arc<MirrorCache>`; in `spawn_blocking`, sync
+//! For the server: share one `Arc<MirrorCache>`; in `spawn_blocking` (the
+//! transport's blocking HTTP client must not run on an async thread), sync
 //! with `fetch = ["+refs/heads/<base>:refs/heads/<base>",
 //! "+refs/pull/<n>/head:refs/pull/<n>/head"]` and `want = [base_sha,
 //! head_sha]`, then `evaluate(&guard, &Range { base, head }, …)` and drop the
@@ -32,7 +39,9 @@ mod error;
 mod fetch;
 mod name;
 mod redact;
+mod session;
 mod store;
+mod transport;
 mod url;
 
 use std::fs;
@@ -60,8 +69,8 @@ pub struct MirrorConfig {
     pub max_bytes: u64,
     /// Accept `file://` URLs and absolute paths as clone URLs (tests).
     pub allow_file_remotes: bool,
-    /// Longest time one fetch may take. Also sets libgit2's process-wide
-    /// connect and read timeouts, once, from the first cache created.
+    /// Longest time one fetch may take, connecting and every HTTP request
+    /// included.
     pub fetch_timeout: Duration,
 }
 
@@ -193,7 +202,8 @@ impl MirrorCache {
                 ))(e));
             }
         }
-        fetch::set_socket_timeouts(cfg.fetch_timeout);
+        // Before this cache can fetch (see the SAFETY note in `register`).
+        transport::register().map_err(|message| MirrorError::Transport { message })?;
         let store = Store::open(root);
         let cache = MirrorCache {
             store,

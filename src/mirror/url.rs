@@ -9,8 +9,8 @@
 //!   webhook could make the server copy any repository on its disk.
 //! - Everything else is refused: `ssh://`, `git://`, scp-like `user@host:path`,
 //!   transport helpers such as `ext::`, relative paths, `..` segments, and
-//!   credentials, queries or fragments in the URL (the token is passed by a
-//!   credentials callback, never in a URL).
+//!   credentials, queries or fragments in the URL (the token travels in an
+//!   `Authorization` header set by the HTTP transport, never in a URL).
 
 use std::path::{Component, Path};
 
@@ -35,12 +35,12 @@ pub(crate) struct RemoteUrl {
     /// What libgit2 is given: the normalised URL, or a plain path.
     pub(crate) git_url: String,
     pub(crate) kind: RemoteKind,
-    /// Scheme, host and port, for the credentials callback's origin check.
+    /// Scheme, host and port, for the transport's origin check.
     origin: Option<(String, String, Option<u16>)>,
 }
 
 impl RemoteUrl {
-    /// Whether `url` (as libgit2 reports it to the credentials callback) is on
+    /// Whether `url` (as libgit2 hands it to the transport) is on
     /// the clone URL's scheme, host and port: the token goes nowhere else.
     pub(crate) fn same_origin(&self, url: &str) -> bool {
         match (&self.origin, Url::parse(url)) {

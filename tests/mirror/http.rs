@@ -2,7 +2,8 @@
 //! real server side of git) as a CGI behind a one-request-per-connection HTTP
 //! listener on 127.0.0.1, requiring Basic authentication like GitHub does
 //! (401 first, then `x-access-token:<token>`). It records every request so
-//! tests can assert the token never travelled in a URL.
+//! tests can assert the token never travelled in a URL. [`CannedServer`]
+//! answers every request with one fixed response (redirects, errors).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,8 +14,10 @@ use std::sync::{Arc, Mutex};
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub method: String,
     pub target: String,
     pub authorization: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 pub struct GitHttpServer {
@@ -51,12 +54,43 @@ impl GitHttpServer {
     }
 }
 
-fn handle(
-    stream: TcpStream,
-    root: &PathBuf,
-    expected: &str,
-    log: &Mutex<Vec<Seen>>,
-) -> std::io::Result<()> {
+/// Serves one fixed response to every request.
+pub struct CannedServer {
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl CannedServer {
+    /// `response`: the whole HTTP response (status line, headers, body).
+    pub fn start(response: String) -> CannedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (log, response) = (Arc::clone(&log), response.clone());
+                std::thread::spawn(move || {
+                    let Ok((request, _, _)) = read_request(&stream) else {
+                        return;
+                    };
+                    log.lock().expect("log").push(request);
+                    let _ = (&stream).write_all(response.as_bytes());
+                });
+            }
+        });
+        CannedServer { port, seen }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("log").clone()
+    }
+}
+
+type Headers = Vec<(String, String)>;
+
+/// A request: what is recorded of it, its body, and all its headers.
+fn read_request(stream: &TcpStream) -> std::io::Result<(Seen, Vec<u8>, Headers)> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -84,11 +118,34 @@ fn handle(
         header("content-length"),
         header("transfer-encoding"),
     )?;
-    let authorization = header("authorization");
-    log.lock().expect("log").push(Seen {
-        target: target.clone(),
-        authorization: authorization.clone(),
-    });
+    let seen = Seen {
+        method,
+        target,
+        authorization: header("authorization"),
+        user_agent: header("user-agent"),
+    };
+    Ok((seen, body, headers))
+}
+
+fn handle(
+    stream: TcpStream,
+    root: &PathBuf,
+    expected: &str,
+    log: &Mutex<Vec<Seen>>,
+) -> std::io::Result<()> {
+    let (seen, body, headers) = read_request(&stream)?;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (method, target, authorization) = (
+        seen.method.clone(),
+        seen.target.clone(),
+        seen.authorization.clone(),
+    );
+    log.lock().expect("log").push(seen);
     let mut out = stream;
     if authorization.as_deref() != Some(expected) {
         return out.write_all(
