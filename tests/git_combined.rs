@@ -6,21 +6,32 @@ mod common;
 use common::TestRepo;
 use secarch::git::{ChangeSetOptions, Repo};
 
+type Filter<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+
 fn agree(r: &TestRepo, base: &str, head: &str) {
     let repo = Repo::open(r.path()).unwrap();
-    for filter in [
-        &(|_: &str| true) as &dyn Fn(&str) -> bool,
+    let filters: [Filter<'_>; 3] = [
+        &|_: &str| true,
         &|p: &str| p.ends_with(".yaml") || p.contains("Dockerfile"),
         &|_: &str| false,
-    ] {
-        let (cs, files) = repo
-            .change_set_and_files(base, head, &ChangeSetOptions::default(), filter)
-            .unwrap();
+    ];
+    for filter in filters {
         let expected_cs = repo.change_set(base, head).unwrap();
         let expected_files = repo.tree_files(head, filter).unwrap();
-        assert_eq!(cs.changes, expected_cs.changes);
-        assert_eq!((cs.base, cs.head), (expected_cs.base, expected_cs.head));
-        assert_eq!(files, expected_files);
+        // One thread, and several: the work is dealt out once enough
+        // directories are pending (changed or not).
+        for threads in [1, 2, 3] {
+            let opts = ChangeSetOptions {
+                threads,
+                ..ChangeSetOptions::default()
+            };
+            let (cs, files) = repo
+                .change_set_and_files(base, head, &opts, filter)
+                .unwrap();
+            assert_eq!(cs.changes, expected_cs.changes, "{threads} threads");
+            assert_eq!((&cs.base, &cs.head), (&expected_cs.base, &expected_cs.head));
+            assert_eq!(files, expected_files, "{threads} threads");
+        }
     }
 }
 
@@ -68,4 +79,32 @@ fn symlinks_and_executables_are_listed_like_tree_files() {
     r.git(&["update-index", "--add", "--chmod=+x", "a/run.sh"]);
     let head = r.commit("head");
     agree(&r, &base, &head);
+}
+
+/// Enough directories for the traversal to be shared between threads: a
+/// change spread over 100 directories, and a small change in a tree of 100
+/// unchanged ones (only the listing is shared then).
+#[test]
+fn shared_between_threads_equals_one_thread() {
+    let r = TestRepo::new();
+    for d in 0..100 {
+        for f in 0..3 {
+            r.write(
+                &format!("d{d:03}/s{}/f{f}.yaml", d % 7),
+                &format!("{d} {f}\n"),
+            );
+        }
+    }
+    let base = r.commit("base");
+    r.write("d050/s1/new.yaml", "one small change\n");
+    let small = r.commit("small");
+    for d in (0..100).step_by(2) {
+        r.write(&format!("d{d:03}/s{}/f0.yaml", d % 7), "changed\n");
+        r.remove(&format!("d{d:03}/s{}/f1.yaml", d % 7));
+        r.write(&format!("d{d:03}/Dockerfile"), "FROM z\n");
+    }
+    let spread = r.commit("spread");
+    agree(&r, &base, &small);
+    agree(&r, &base, &spread);
+    agree(&r, &spread, &base);
 }

@@ -1,27 +1,17 @@
-//! Rewriting policy globs into shapes that are cheap to match over a whole tree.
+//! Splitting policy globs into a directory side and a file-name side, so a
+//! tree walk can match each directory once and each file by its base name.
 //!
 //! Fingerprinting walks every file of the head tree (100k paths in the
-//! benchmark) through ~250 globs. Matched whole, most of them (`**/auth/**`,
-//! `**/*.{yml,yaml}`, `**/security/**/*.md`) end up in globset's regex set,
-//! about 5,000 instructions a path. Two exact rewrites remove that:
+//! benchmark) through ~250 globs; matched against whole paths that cost about
+//! 5,000 instructions a path. With `literal_separator(true)` no wildcard
+//! crosses a `/`, so `DIR/NAME` matches `d/n` exactly when `d` matches a
+//! directory pattern derived from `DIR` and `n` matches `NAME`: the directory
+//! side is evaluated once per directory, the name side on the short base name.
 //!
-//! 1. **Brace expansion** (`*.{yml,yaml}` → `*.yml`, `*.yaml`): a union of
-//!    plain globs lets globset use its hash-based extension, literal and
-//!    prefix strategies instead of a regex.
-//! 2. **Directory / file-name split** at the last `/`: with
-//!    `literal_separator(true)` no wildcard crosses a `/`, so `DIR/NAME`
-//!    matches `d/n` exactly when `d` matches a directory pattern derived from
-//!    `DIR` and `n` matches `NAME`. The directory side is evaluated once per
-//!    directory of the walk, the name side on the short base name.
-//!
-//! Anything these rewrites are not sure about (escapes, nested or empty
-//! alternatives, `**` inside a file-name pattern) stays whole and is matched
-//! against the full path, as before: correctness never depends on the
-//! rewrite. `matcher.rs` tests both against plain whole-path matching.
-
-/// At most this many globs from one brace expansion; beyond it the glob stays
-/// whole (globset's own alternation is exact, just slower).
-const MAX_EXPANSION: usize = 256;
+//! Globs this is not sure about (escapes, a `/` inside braces, `**` inside a
+//! component or twice in a row) stay whole and are matched against the full
+//! path, as before: correctness never depends on the split. `matcher.rs` tests
+//! the result against plain whole-path matching.
 
 /// Which directories a split glob accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +20,8 @@ pub(crate) enum DirPattern {
     Any,
     /// Only the root (a glob without `/`, e.g. `Procfile`).
     Root,
-    /// A directory matching any of these globs (lower-case, `/`-separated,
-    /// `""` for the root).
+    /// A directory (never the root) matching any of these globs
+    /// (`/`-separated).
     Globs(Vec<String>),
 }
 
@@ -46,28 +36,6 @@ pub(crate) enum Shape {
     },
     /// Matched against the whole path.
     Whole(String),
-}
-
-/// A file-name pattern as the union of patterns globset matches without a
-/// regex (`*.{yml,yaml}` → `*.yml`, `*.yaml`: its extension strategy is a hash
-/// lookup). `[name]` when there is nothing to expand, when the expansion is not
-/// certain to be exact, or when some result would still need a regex: one
-/// regex for the alternation is cheaper to build than one per expansion.
-pub(crate) fn expand_name(name: &str) -> Vec<String> {
-    parse_alternations(name)
-        .and_then(|parts| product(&parts))
-        .filter(|names| names.iter().all(|n| regex_free(n)))
-        .unwrap_or_else(|| vec![name.to_string()])
-}
-
-/// A literal, `*suffix` or `prefix*`: the shapes globset answers with its
-/// literal, extension, suffix and prefix strategies.
-fn regex_free(name: &str) -> bool {
-    if name.contains(['?', '[', ']', '{', '}', '\\']) {
-        return false;
-    }
-    let inner = name.strip_prefix('*').or_else(|| name.strip_suffix('*'));
-    !inner.unwrap_or(name).contains('*')
 }
 
 /// Split a glob into its directory and file-name sides. Alternations stay as
@@ -186,79 +154,6 @@ fn class_end(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
-/// The glob as a sequence of parts, each a list of alternatives (a literal run
-/// is a part with one alternative). `None` when expansion is not certain to be
-/// exact: escapes, nested or unclosed braces, unclosed classes, empty
-/// alternatives (globset drops those, e.g. `{,a}`), or no braces at all.
-fn parse_alternations(glob: &str) -> Option<Vec<Vec<String>>> {
-    if glob.contains('\\') || !glob.contains('{') {
-        return None;
-    }
-    let bytes = glob.as_bytes();
-    let mut parts: Vec<Vec<String>> = Vec::new();
-    let mut literal_start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' => i = class_end(bytes, i)?,
-            b'}' => return None,
-            b'{' => {
-                parts.push(vec![glob[literal_start..i].to_string()]);
-                let (alternatives, close) = alternation(glob, i)?;
-                parts.push(alternatives);
-                i = close;
-                literal_start = close + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    parts.push(vec![glob[literal_start..].to_string()]);
-    Some(parts)
-}
-
-/// The alternatives of the `{...}` opened at `open` and the index of its `}`.
-fn alternation(glob: &str, open: usize) -> Option<(Vec<String>, usize)> {
-    let bytes = glob.as_bytes();
-    let mut alternatives = Vec::new();
-    let mut start = open + 1;
-    let mut i = open + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'[' => i = class_end(bytes, i)?,
-            b'{' => return None,
-            b',' | b'}' => {
-                let alternative = &glob[start..i];
-                if alternative.is_empty() {
-                    return None;
-                }
-                alternatives.push(alternative.to_string());
-                if bytes[i] == b'}' {
-                    return Some((alternatives, i));
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-fn product(parts: &[Vec<String>]) -> Option<Vec<String>> {
-    let mut out = vec![String::new()];
-    for part in parts {
-        if out.len().checked_mul(part.len())? > MAX_EXPANSION {
-            return None;
-        }
-        out = out
-            .iter()
-            .flat_map(|prefix| part.iter().map(move |p| format!("{prefix}{p}")))
-            .collect();
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,43 +167,6 @@ mod tests {
 
     fn globs(g: &[&str]) -> DirPattern {
         DirPattern::Globs(g.iter().map(|s| s.to_string()).collect())
-    }
-
-    #[test]
-    fn expands_names_into_regex_free_patterns() {
-        assert_eq!(expand_name("*.{yml,yaml}"), ["*.yml", "*.yaml"]);
-        assert_eq!(expand_name("{a,b}.{c,d}"), ["a.c", "a.d", "b.c", "b.d"]);
-        assert_eq!(
-            expand_name("{dockerfile,containerfile}*"),
-            ["dockerfile*", "containerfile*"]
-        );
-        // Still a regex after expansion: one alternation is cheaper.
-        for name in [
-            "auth{[!o]*,oriz*}.rs",
-            "*{jwt,oidc}*.{js,ts}",
-            "values*.{yml,yaml}",
-        ] {
-            assert_eq!(expand_name(name), [name], "{name}");
-        }
-        assert_eq!(expand_name("Dockerfile"), ["Dockerfile"]);
-    }
-
-    #[test]
-    fn leaves_uncertain_alternations_whole() {
-        for name in [
-            "{a,{b,c}}",
-            "{,a}x",
-            "{a,}",
-            "x{a",
-            "x}a",
-            r"\{a,b}",
-            "[a{b,c}",
-            "{}",
-        ] {
-            assert_eq!(expand_name(name), [name], "{name}");
-        }
-        let many = "{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}";
-        assert_eq!(expand_name(many), [many]);
     }
 
     #[test]

@@ -18,10 +18,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
-
 use super::ClassifyError;
-use super::globs::{DirPattern, Shape, expand_name, shape};
+use super::globs::{DirPattern, Shape, shape};
+use super::sets::{Collect, Owned, compile};
 use crate::policy::Policy;
 
 /// What a glob does when it matches.
@@ -67,10 +66,15 @@ pub struct Matcher {
     /// File-name patterns of the other globs (`DIR/NAME`, root-only `NAME`),
     /// tried only in directories where one of them applies.
     dir_names: Owned,
+    /// The globs with a pattern in `dir_names`.
+    dir_name_rules: Vec<usize>,
     /// Whole-path globs.
     whole: Owned,
     /// Globs that match every file below a directory (`DIR/**`).
     subtree: Vec<usize>,
+    /// The state of a directory (not the root) that no directory pattern
+    /// matches, shared.
+    plain_dir: Arc<DirState>,
     /// Paths that never trigger: the security architecture document (updating it
     /// is the remedy, not a reason for another review).
     ignored: Vec<String>,
@@ -84,28 +88,8 @@ pub struct Matcher {
 /// How many directories `Matcher::recent` keeps.
 const RECENT_DIRS: usize = 4;
 
-/// A glob set and, per pattern, the policy glob it came from.
-#[derive(Debug, Clone)]
-struct Owned {
-    set: GlobSet,
-    owner: Vec<usize>,
-}
-
-impl Owned {
-    fn matches<'a>(&'a self, path: &str) -> impl Iterator<Item = usize> + 'a {
-        self.set
-            .matches_candidate(&Candidate::new(path))
-            .into_iter()
-            .map(|i| self.owner[i])
-    }
-
-    fn is_empty(&self) -> bool {
-        self.owner.is_empty()
-    }
-}
-
 /// What a directory decides for the files directly in it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct DirState {
     /// Per glob: the directory side matches (`Globs` and `Root` globs only).
     ok: Vec<bool>,
@@ -128,39 +112,13 @@ impl Clone for Matcher {
             dirs: self.dirs.clone(),
             any_dir_names: self.any_dir_names.clone(),
             dir_names: self.dir_names.clone(),
+            dir_name_rules: self.dir_name_rules.clone(),
             whole: self.whole.clone(),
             subtree: self.subtree.clone(),
+            plain_dir: Arc::clone(&self.plain_dir),
             ignored: self.ignored.clone(),
             recent: Mutex::new(Vec::new()),
         }
-    }
-}
-
-/// A glob set being built and its owners.
-struct Collect {
-    builder: GlobSetBuilder,
-    owner: Vec<usize>,
-}
-
-impl Collect {
-    fn new() -> Collect {
-        Collect {
-            builder: GlobSetBuilder::new(),
-            owner: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, what: &str, glob: &str, owner: usize) -> Result<(), ClassifyError> {
-        self.builder.add(compile(what, glob)?);
-        self.owner.push(owner);
-        Ok(())
-    }
-
-    fn build(self, what: &str) -> Result<Owned, ClassifyError> {
-        Ok(Owned {
-            set: build(what, self.builder)?,
-            owner: self.owner,
-        })
     }
 }
 
@@ -216,9 +174,7 @@ impl Builder {
                         } else {
                             &mut self.dir_names
                         };
-                        for n in expand_name(&name) {
-                            names.add(what, &n, rule)?;
-                        }
+                        names.add(what, &name, rule)?;
                     }
                     None => self.subtree.push(rule),
                 }
@@ -247,18 +203,26 @@ impl Matcher {
         for g in &policy.exclude {
             b.add("exclude", g, Group::Exclude)?;
         }
-        Ok(Matcher {
+        let dir_names = b.dir_names.build("categories")?;
+        let mut dir_name_rules: Vec<usize> = dir_names.owners().to_vec();
+        dir_name_rules.dedup();
+        let mut matcher = Matcher {
             names,
             groups: b.groups,
             dir_rules: b.dir_rules,
             dirs: b.dirs.build("categories")?,
             any_dir_names: b.any_dir_names.build("categories")?,
-            dir_names: b.dir_names.build("categories")?,
+            dir_names,
+            dir_name_rules,
             whole: b.whole.build("categories")?,
             subtree: b.subtree,
             ignored,
             recent: Mutex::new(Vec::new()),
-        })
+            plain_dir: Arc::new(DirState::default()),
+        };
+        // Any non-empty name: directory patterns are not consulted for it.
+        matcher.plain_dir = Arc::new(matcher.dir_state_plain());
+        Ok(matcher)
     }
 
     /// Categories of `path` after excludes, sorted by name; empty = not watched.
@@ -267,6 +231,9 @@ impl Matcher {
             return Vec::new();
         };
         let dir = self.dir_state(&lower[..lower.len() - base_len]);
+        if !self.may_match(&dir, &lower[lower.len() - base_len..]) {
+            return Vec::new();
+        }
         self.resolve(&dir, &lower, base_len)
     }
 
@@ -276,19 +243,18 @@ impl Matcher {
             return false;
         };
         let dir = self.dir_state(&lower[..lower.len() - base_len]);
-        if dir.excluded {
-            return false;
-        }
-        // Cheap reject first: most files of a tree match no glob at all.
-        let base = &lower[lower.len() - base_len..];
-        if !dir.includes_all
-            && !dir.any_dir_name
-            && self.whole.is_empty()
-            && !self.any_dir_names.set.is_match(base)
-        {
-            return false;
-        }
-        !self.resolve(&dir, &lower, base_len).is_empty()
+        self.may_match(&dir, &lower[lower.len() - base_len..])
+            && !self.resolve(&dir, &lower, base_len).is_empty()
+    }
+
+    /// Cheap reject first: most files of a tree match no glob at all, and
+    /// most directories have only `**/NAME` globs to try.
+    fn may_match(&self, dir: &DirState, base: &str) -> bool {
+        !dir.excluded
+            && (dir.includes_all
+                || dir.any_dir_name
+                || !self.whole.is_empty()
+                || self.any_dir_names.is_match(base))
     }
 
     /// The normalised, lower-cased path and the length of its base name;
@@ -299,7 +265,8 @@ impl Matcher {
             return None;
         }
         // ASCII lower case keeps every byte offset.
-        let base_len = path.len() - path.rfind('/').map_or(0, |i| i + 1);
+        let slash = path.as_bytes().iter().rposition(|&b| b == b'/');
+        let base_len = path.len() - slash.map_or(0, |i| i + 1);
         Some((lowercase(path), base_len))
     }
 
@@ -341,20 +308,33 @@ impl Matcher {
     fn dir_state(&self, dir: &str) -> Arc<DirState> {
         let dir = dir.strip_suffix('/').unwrap_or(dir);
         let Ok(mut recent) = self.recent.try_lock() else {
-            return Arc::new(self.compute_dir_state(dir));
+            return self.compute_dir_state(dir);
         };
         if let Some(i) = recent.iter().position(|(d, _)| d == dir) {
             // Most recent first.
             recent[..=i].rotate_right(1);
             return Arc::clone(&recent[0].1);
         }
-        let state = Arc::new(self.compute_dir_state(dir));
+        let state = self.compute_dir_state(dir);
         recent.truncate(RECENT_DIRS - 1);
         recent.insert(0, (dir.to_string(), Arc::clone(&state)));
         state
     }
 
-    fn compute_dir_state(&self, dir: &str) -> DirState {
+    fn compute_dir_state(&self, dir: &str) -> Arc<DirState> {
+        // Most directories match no directory pattern: one shared state.
+        if !dir.is_empty() && !self.dirs.is_match(dir) {
+            return Arc::clone(&self.plain_dir);
+        }
+        Arc::new(self.dir_state_uncached(dir))
+    }
+
+    /// The state of a directory no directory pattern matches.
+    fn dir_state_plain(&self) -> DirState {
+        self.state_from(self.dir_rules.iter().map(|&r| r == DirRule::Any).collect())
+    }
+
+    fn dir_state_uncached(&self, dir: &str) -> DirState {
         let mut ok: Vec<bool> = self
             .dir_rules
             .iter()
@@ -366,7 +346,12 @@ impl Matcher {
                 ok[rule] = true;
             }
         }
-        let any_dir_name = self.dir_names.owner.iter().any(|&r| ok[r]);
+        self.state_from(ok)
+    }
+
+    /// A directory's state from which globs' directory sides it satisfies.
+    fn state_from(&self, ok: Vec<bool>) -> DirState {
+        let any_dir_name = self.dir_name_rules.iter().any(|&r| ok[r]);
         let subtree: Vec<usize> = self.subtree.iter().copied().filter(|&r| ok[r]).collect();
         let excluded = subtree.iter().any(|&r| self.groups[r] == Group::Exclude);
         let includes_all = subtree
@@ -395,29 +380,6 @@ fn lowercase(path: &str) -> std::borrow::Cow<'_, str> {
 /// Git paths never start with `./`; people typing a path on the command line do.
 fn normalize(path: &str) -> &str {
     path.strip_prefix("./").unwrap_or(path)
-}
-
-/// Globs are lower-cased and matched against lower-cased paths rather than
-/// built `case_insensitive`: globset can then use its fast literal, basename and
-/// extension strategies instead of one large case-folding regex, which matters
-/// when fingerprinting a 100k-file tree (measured: BENCHMARKS.md).
-fn compile(category: &str, glob: &str) -> Result<globset::Glob, ClassifyError> {
-    GlobBuilder::new(&glob.to_ascii_lowercase())
-        .literal_separator(true)
-        .build()
-        .map_err(|e| ClassifyError::Glob {
-            category: category.to_string(),
-            glob: glob.to_string(),
-            message: e.kind().to_string(),
-        })
-}
-
-fn build(what: &str, builder: GlobSetBuilder) -> Result<GlobSet, ClassifyError> {
-    builder.build().map_err(|e| ClassifyError::Glob {
-        category: what.to_string(),
-        glob: String::new(),
-        message: e.to_string(),
-    })
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@
 mod classifier;
 mod globs;
 mod matcher;
+mod sets;
 mod signals;
 pub(crate) mod text;
 mod tree;

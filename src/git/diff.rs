@@ -74,7 +74,11 @@ impl Repo {
     }
 
     /// Both commits and their root trees.
-    fn range_trees(&self, base: &str, head: &str) -> Result<(Oid, Oid, Oid, Oid), GitError> {
+    pub(super) fn range_trees(
+        &self,
+        base: &str,
+        head: &str,
+    ) -> Result<(Oid, Oid, Oid, Oid), GitError> {
         let base_oid = self.commit_oid(base)?;
         let head_oid = self.commit_oid(head)?;
         let tree_of = |oid: Oid, what: &str| {
@@ -92,7 +96,7 @@ impl Repo {
     }
 
     /// Rename detection and the stable order of a change set.
-    fn finish_change_set(
+    pub(super) fn finish_change_set(
         &self,
         base: Oid,
         head: Oid,
@@ -131,12 +135,7 @@ impl Repo {
             .odb()
             .map_err(ctx("cannot open the object database"))?;
         let mut out = Vec::new();
-        let threads = match threads {
-            0 => std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(MAX_THREADS),
-            n => n,
-        };
+        let threads = thread_count(threads);
         let mut frontier: VecDeque<Pair> = VecDeque::from([(Vec::new(), old, new)]);
         while let Some(pair) = frontier.pop_front() {
             diff_level(&odb, pair, &mut out, &mut |p| frontier.push_back(p))?;
@@ -181,12 +180,22 @@ impl Repo {
 }
 
 /// Directories still to compare: path, old tree, new tree.
-type Pair = (Vec<u8>, Option<Oid>, Option<Oid>);
+pub(super) type Pair = (Vec<u8>, Option<Oid>, Option<Oid>);
 
 /// Pending directory pairs that make a diff worth sharing between threads.
-const PARALLEL_MIN_PAIRS: usize = 64;
+pub(super) const PARALLEL_MIN_PAIRS: usize = 64;
 /// Beyond a few threads the pack reads contend rather than scale.
 pub const MAX_THREADS: usize = 4;
+
+/// `threads` as asked, `0` meaning one per core (at most [`MAX_THREADS`]).
+pub(super) fn thread_count(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS),
+        n => n,
+    }
+}
 
 /// Depth-first over a set of directory pairs.
 fn diff_stack(
@@ -219,7 +228,7 @@ pub(crate) enum Listed<'e> {
 }
 
 /// [`diff_level`], also reporting every entry of the new side to `list`.
-fn diff_level_listing(
+pub(super) fn diff_level_listing(
     odb: &Odb<'_>,
     (prefix, old, new): Pair,
     out: &mut Vec<RawChange>,
@@ -347,76 +356,6 @@ pub(crate) fn modified(old: Side, new: Side) -> FileChange {
         kind,
         old: Some(old),
         new: Some(new),
-    }
-}
-
-impl Repo {
-    /// The change set from `base` to `head` **and** the `(path, blob id)` of
-    /// every head file passing `filter` (as [`Repo::tree_files`]), in one
-    /// traversal: each head tree is read once, shared by the diff and the
-    /// listing, instead of a diff plus a second walk of the whole head tree.
-    /// Single-threaded. Used by `secarch check` for the content fingerprint.
-    pub fn change_set_and_files(
-        &self,
-        base: &str,
-        head: &str,
-        opts: &ChangeSetOptions,
-        filter: &dyn Fn(&str) -> bool,
-    ) -> Result<(ChangeSet, Vec<(String, String)>), GitError> {
-        let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
-        let odb = self
-            .git
-            .odb()
-            .map_err(ctx("cannot open the object database"))?;
-        let mut raw = Vec::new();
-        let mut files: Vec<(String, String)> = Vec::new();
-        let mut subtrees: Vec<(Vec<u8>, Oid)> = Vec::new();
-        let mut pairs: Vec<Pair> = vec![(Vec::new(), Some(old), Some(new))];
-        {
-            let mut keep = |path: Vec<u8>, id: Oid, mode: i32| {
-                if matches!(
-                    super::entry_kind(mode),
-                    Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
-                ) {
-                    let path = String::from_utf8_lossy(&path);
-                    if filter(&path) {
-                        files.push((path.into_owned(), id.to_string()));
-                    }
-                }
-            };
-            while let Some(pair) = pairs.pop() {
-                let mut pending = Vec::new();
-                diff_level_listing(
-                    &odb,
-                    pair,
-                    &mut raw,
-                    &mut |p| pending.push(p),
-                    Some(&mut |item: Listed<'_>| match item {
-                        Listed::File(path, e) => keep(path, e.id(), e.mode),
-                        Listed::Subtree(path, id) => subtrees.push((path, id)),
-                    }),
-                )?;
-                pairs.extend(pending);
-            }
-            // Unchanged head subtrees: list them (the diff skipped them).
-            while let Some((prefix, id)) = subtrees.pop() {
-                let obj = tree::read(&odb, id, &prefix)?;
-                for entry in tree::entries(obj.data()) {
-                    let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
-                    let path = join(&prefix, entry.name);
-                    if entry.is_tree() {
-                        subtrees.push((path, entry.id()));
-                    } else {
-                        keep(path, entry.id(), entry.mode);
-                    }
-                }
-            }
-        }
-        files.sort();
-        Ok((
-            self.finish_change_set(base_oid, head_oid, raw, opts)?,
-            files,
-        ))
     }
 }
 

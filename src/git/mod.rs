@@ -19,6 +19,7 @@ mod diff;
 mod error;
 mod files;
 mod history;
+mod listing;
 mod renames;
 mod repo;
 mod similarity;

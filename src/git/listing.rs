@@ -1,0 +1,223 @@
+//! The change set and the watched head files in one traversal, shared
+//! between threads like the diff itself.
+//!
+//! `secarch check` needs both the diff of a range and the `(path, blob)` of
+//! every watched file at head (the content fingerprint). Done separately, the
+//! head's trees are read twice; here the diff lists the head side of every
+//! directory pair it compares, and the unchanged subtrees it skips are listed
+//! by the same workers. Work starts breadth-first on the caller's thread;
+//! once enough directories are pending — changed pairs or unchanged subtrees,
+//! so a small change in a large repository spreads too — they are dealt out
+//! to worker threads, each with its own repository handle and its own copy of
+//! the filter (the path matcher keeps per-directory state).
+
+use std::collections::VecDeque;
+
+use git2::{Odb, Oid};
+
+use super::diff::{
+    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level_listing, thread_count,
+};
+use super::error::{GitError, ctx};
+use super::repo::{Repo, reopen};
+use super::tree::{self, join};
+use super::{ChangeSet, EntryKind};
+
+/// One unit of work: a directory pair to diff (and list), or an unchanged
+/// head subtree to list.
+enum Work {
+    Diff(Pair),
+    List(Vec<u8>, Oid),
+}
+
+/// Head files kept by the filter: `(path, blob id)`.
+type Files = Vec<(String, String)>;
+
+/// What one worker found.
+struct Found<F> {
+    raw: Vec<RawChange>,
+    files: Files,
+    filter: F,
+}
+
+impl<F: FnMut(&str) -> bool> Found<F> {
+    fn new(filter: F) -> Found<F> {
+        Found {
+            raw: Vec::new(),
+            files: Vec::new(),
+            filter,
+        }
+    }
+
+    /// Do one unit, handing the units it uncovers to `more`.
+    fn step(
+        &mut self,
+        odb: &Odb<'_>,
+        work: Work,
+        more: &mut dyn FnMut(Work),
+    ) -> Result<(), GitError> {
+        match work {
+            Work::Diff(pair) => {
+                let Found { raw, files, filter } = self;
+                let mut unchanged = Vec::new();
+                diff_level_listing(
+                    odb,
+                    pair,
+                    raw,
+                    &mut |p| more(Work::Diff(p)),
+                    Some(&mut |item: Listed<'_>| match item {
+                        Listed::File(path, e) => keep(files, filter, path, e.id(), e.mode),
+                        Listed::Subtree(path, id) => unchanged.push(Work::List(path, id)),
+                    }),
+                )?;
+                unchanged.into_iter().for_each(more);
+                Ok(())
+            }
+            Work::List(prefix, id) => {
+                let obj = tree::read(odb, id, &prefix)?;
+                for entry in tree::entries(obj.data()) {
+                    let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
+                    let path = join(&prefix, entry.name);
+                    if entry.is_tree() {
+                        more(Work::List(path, entry.id()));
+                    } else {
+                        keep(
+                            &mut self.files,
+                            &mut self.filter,
+                            path,
+                            entry.id(),
+                            entry.mode,
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Depth-first over `stack` until nothing is left.
+    fn run(&mut self, odb: &Odb<'_>, mut stack: Vec<Work>) -> Result<(), GitError> {
+        while let Some(work) = stack.pop() {
+            let mut pending = Vec::new();
+            self.step(odb, work, &mut |w| pending.push(w))?;
+            stack.extend(pending);
+        }
+        Ok(())
+    }
+}
+
+/// Keep a head entry when it is a file (or symlink) the filter wants.
+fn keep(
+    files: &mut Files,
+    filter: &mut impl FnMut(&str) -> bool,
+    path: Vec<u8>,
+    id: Oid,
+    mode: i32,
+) {
+    if matches!(
+        super::entry_kind(mode),
+        Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
+    ) {
+        // Valid UTF-8 is the rule: take the fast check, and the lossy
+        // conversion (what every other path of secarch shows) only otherwise.
+        let path = String::from_utf8(path)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        if filter(&path) {
+            files.push((path, id.to_string()));
+        }
+    }
+}
+
+impl Repo {
+    /// The change set from `base` to `head` **and** the `(path, blob id)` of
+    /// every head file passing `filter` (as [`Repo::tree_files`]), sorted by
+    /// path, in one traversal: each head tree is read once, shared by the diff
+    /// and the listing. Uses up to `opts.threads` threads; each gets its own
+    /// clone of `filter`. Used by `secarch check` for the content fingerprint.
+    pub fn change_set_and_files<F>(
+        &self,
+        base: &str,
+        head: &str,
+        opts: &ChangeSetOptions,
+        filter: F,
+    ) -> Result<(ChangeSet, Files), GitError>
+    where
+        F: FnMut(&str) -> bool + Clone + Send,
+    {
+        let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let odb = self
+            .git
+            .odb()
+            .map_err(ctx("cannot open the object database"))?;
+        let threads = thread_count(opts.threads);
+        let mut mine = Found::new(filter.clone());
+        let mut frontier = VecDeque::from([Work::Diff((Vec::new(), Some(old), Some(new)))]);
+        while let Some(work) = frontier.pop_front() {
+            mine.step(&odb, work, &mut |w| frontier.push_back(w))?;
+            if threads > 1 && frontier.len() >= PARALLEL_MIN_PAIRS {
+                break;
+            }
+        }
+        let (mut raw, mut files) = if threads <= 1 || frontier.is_empty() {
+            mine.run(&odb, frontier.into())?;
+            (mine.raw, mine.files)
+        } else {
+            self.spread(&odb, mine, frontier, threads, &filter)?
+        };
+        files.sort_unstable();
+        raw.shrink_to_fit();
+        Ok((
+            self.finish_change_set(base_oid, head_oid, raw, opts)?,
+            files,
+        ))
+    }
+
+    /// Deal `frontier` out round-robin (neighbouring directories are alike in
+    /// size) to `threads` workers, this thread being one of them.
+    fn spread<F>(
+        &self,
+        odb: &Odb<'_>,
+        mut mine: Found<F>,
+        frontier: VecDeque<Work>,
+        threads: usize,
+        filter: &F,
+    ) -> Result<(Vec<RawChange>, Files), GitError>
+    where
+        F: FnMut(&str) -> bool + Clone + Send,
+    {
+        let mut shares: Vec<Vec<Work>> = (0..threads).map(|_| Vec::new()).collect();
+        for (i, work) in frontier.into_iter().enumerate() {
+            shares[i % threads].push(work);
+        }
+        let my_share = shares.swap_remove(0);
+        let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = shares
+                .into_iter()
+                .map(|share| {
+                    let (gitdir, filter) = (gitdir.clone(), filter.clone());
+                    scope.spawn(move || -> Result<_, GitError> {
+                        let git = reopen(&gitdir, trusted)?;
+                        let odb = git.odb().map_err(ctx("cannot open the object database"))?;
+                        let mut found = Found::new(filter);
+                        found.run(&odb, share)?;
+                        Ok((found.raw, found.files))
+                    })
+                })
+                .collect();
+            mine.run(odb, my_share)?;
+            let (mut raw, mut files) = (mine.raw, mine.files);
+            for helper in helpers {
+                match helper.join() {
+                    Ok(found) => {
+                        let (r, f) = found?;
+                        raw.extend(r);
+                        files.extend(f);
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Ok((raw, files))
+        })
+    }
+}
