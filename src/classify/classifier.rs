@@ -10,6 +10,9 @@ use super::{BlobReader, ClassifyError, Signal, Trigger};
 use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, Side};
 use crate::policy::Policy;
 
+/// Change sets at least this large have their paths matched on two threads.
+pub(super) const PARALLEL_MIN_CHANGES: usize = 4096;
+
 /// Compiled policy: categories, excludes, the document, the dependency watchlist.
 #[derive(Debug, Clone)]
 pub struct Classifier {
@@ -49,8 +52,11 @@ impl Classifier {
     /// content analyser, only the sides needed, and each at most once.
     pub fn classify(&self, changes: &ChangeSet, blobs: &dyn BlobReader) -> Vec<Trigger> {
         let mut out: Vec<Trigger> = Vec::new();
-        for change in &changes.changes {
-            self.classify_change(change, blobs, &mut out);
+        let watched = self.watched_changes(&changes.changes);
+        for (change, watched) in changes.changes.iter().zip(watched) {
+            if watched {
+                self.classify_change(change, blobs, &mut out);
+            }
         }
         // Order-independent output: sort on everything, then merge duplicates (a
         // change set naming one path twice) into one trigger per (category, path).
@@ -72,6 +78,40 @@ impl Classifier {
             }
         }
         merged
+    }
+
+    /// Per change: does either path fall into a category? Pure path
+    /// matching, so a large change set (a vendored tree, a mass rename) is
+    /// shared with a second thread, which gets its own matcher (the matcher
+    /// keeps per-directory state). Content is only read afterwards, on this
+    /// thread, for the few changes that matched.
+    fn watched_changes(&self, changes: &[FileChange]) -> Vec<bool> {
+        let touches = |m: &Matcher, c: &FileChange| {
+            c.new
+                .iter()
+                .chain(&c.old)
+                .any(|side| m.is_watched(&side.path))
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores < 2 || changes.len() < PARALLEL_MIN_CHANGES {
+            return changes.iter().map(|c| touches(&self.matcher, c)).collect();
+        }
+        let (mine, theirs) = changes.split_at(changes.len() / 2);
+        let matcher = self.matcher.clone();
+        std::thread::scope(|scope| {
+            let helper = scope.spawn(move || {
+                theirs
+                    .iter()
+                    .map(|c| touches(&matcher, c))
+                    .collect::<Vec<bool>>()
+            });
+            let mut watched: Vec<bool> = mine.iter().map(|c| touches(&self.matcher, c)).collect();
+            match helper.join() {
+                Ok(rest) => watched.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            watched
+        })
     }
 
     fn classify_change(&self, change: &FileChange, blobs: &dyn BlobReader, out: &mut Vec<Trigger>) {

@@ -203,19 +203,43 @@ impl Matcher {
         for g in &policy.exclude {
             b.add("exclude", g, Group::Exclude)?;
         }
-        let dir_names = b.dir_names.build("categories")?;
+        // Compiling the regex sets is most of the start-up of `secarch
+        // check` (~5 ms for the default policy); the largest one compiles on
+        // a second thread while this one does the rest.
+        let Builder {
+            groups,
+            dir_rules,
+            dirs,
+            any_dir_names,
+            dir_names,
+            whole,
+            subtree,
+        } = b;
+        let (any_dir_names, dirs, dir_names, whole) = std::thread::scope(|scope| {
+            let any = scope.spawn(move || any_dir_names.build("categories"));
+            let rest = (
+                dirs.build("categories"),
+                dir_names.build("categories"),
+                whole.build("categories"),
+            );
+            let any = any
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (any, rest.0, rest.1, rest.2)
+        });
+        let dir_names = dir_names?;
         let mut dir_name_rules: Vec<usize> = dir_names.owners().to_vec();
         dir_name_rules.dedup();
         let mut matcher = Matcher {
             names,
-            groups: b.groups,
-            dir_rules: b.dir_rules,
-            dirs: b.dirs.build("categories")?,
-            any_dir_names: b.any_dir_names.build("categories")?,
+            groups,
+            dir_rules,
+            dirs: dirs?,
+            any_dir_names: any_dir_names?,
             dir_names,
             dir_name_rules,
-            whole: b.whole.build("categories")?,
-            subtree: b.subtree,
+            whole: whole?,
+            subtree,
             ignored,
             recent: Mutex::new(Vec::new()),
             plain_dir: Arc::new(DirState::default()),
@@ -231,7 +255,7 @@ impl Matcher {
             return Vec::new();
         };
         let dir = self.dir_state(&lower[..lower.len() - base_len]);
-        if !self.may_match(&dir, &lower[lower.len() - base_len..]) {
+        if !self.may_match(&dir, &lower[lower.len() - base_len..]) || self.is_ignored(path) {
             return Vec::new();
         }
         self.resolve(&dir, &lower, base_len)
@@ -242,9 +266,12 @@ impl Matcher {
         let Some((lower, base_len)) = self.prepare(path) else {
             return false;
         };
-        let dir = self.dir_state(&lower[..lower.len() - base_len]);
-        self.may_match(&dir, &lower[lower.len() - base_len..])
-            && !self.resolve(&dir, &lower, base_len).is_empty()
+        let split = lower.len() - base_len;
+        self.with_dir_state(&lower[..split], |m, dir| {
+            m.may_match(dir, &lower[split..])
+                && !m.resolve(dir, &lower, base_len).is_empty()
+                && !m.is_ignored(path)
+        })
     }
 
     /// Cheap reject first: most files of a tree match no glob at all, and
@@ -261,13 +288,28 @@ impl Matcher {
     /// `None` for paths that never trigger.
     fn prepare<'p>(&self, path: &'p str) -> Option<(std::borrow::Cow<'p, str>, usize)> {
         let path = normalize(path);
-        if path.is_empty() || self.ignored.iter().any(|d| d == path) {
+        if path.is_empty() {
             return None;
         }
+        // This runs for every file of a tree walk: a folding loop (no early
+        // exit) the compiler vectorises, and a byte search for the last `/`.
+        let bytes = path.as_bytes();
+        let upper = bytes.iter().fold(false, |u, b| u | b.is_ascii_uppercase());
+        let base_len = path.len() - bytes.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
         // ASCII lower case keeps every byte offset.
-        let slash = path.as_bytes().iter().rposition(|&b| b == b'/');
-        let base_len = path.len() - slash.map_or(0, |i| i + 1);
-        Some((lowercase(path), base_len))
+        let lower = if upper {
+            std::borrow::Cow::Owned(path.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(path)
+        };
+        Some((lower, base_len))
+    }
+
+    /// The document (and the like) never triggers; asked only of paths that
+    /// matched something.
+    fn is_ignored(&self, path: &str) -> bool {
+        let path = normalize(path);
+        self.ignored.iter().any(|d| d == path)
     }
 
     /// The categories of the file `lower` (lower-cased, its base name the last
@@ -306,19 +348,27 @@ impl Matcher {
     /// The state of directory `dir` (lower case, ending in `/`, or empty for
     /// the root), from the cache of recent directories when it is there.
     fn dir_state(&self, dir: &str) -> Arc<DirState> {
+        self.with_dir_state(dir, |_, state| Arc::clone(state))
+    }
+
+    /// Run `f` on the state of directory `dir` (lower case, ending in `/`, or
+    /// empty for the root), taken from the cache of recent directories when
+    /// it is there — borrowed, without touching its reference count, in the
+    /// common case of the same directory as last time.
+    fn with_dir_state<R>(&self, dir: &str, f: impl FnOnce(&Self, &Arc<DirState>) -> R) -> R {
         let dir = dir.strip_suffix('/').unwrap_or(dir);
         let Ok(mut recent) = self.recent.try_lock() else {
-            return self.compute_dir_state(dir);
+            return f(self, &self.compute_dir_state(dir));
         };
         if let Some(i) = recent.iter().position(|(d, _)| d == dir) {
             // Most recent first.
             recent[..=i].rotate_right(1);
-            return Arc::clone(&recent[0].1);
+            return f(self, &recent[0].1);
         }
         let state = self.compute_dir_state(dir);
         recent.truncate(RECENT_DIRS - 1);
-        recent.insert(0, (dir.to_string(), Arc::clone(&state)));
-        state
+        recent.insert(0, (dir.to_string(), state));
+        f(self, &recent[0].1)
     }
 
     fn compute_dir_state(&self, dir: &str) -> Arc<DirState> {
@@ -364,16 +414,6 @@ impl Matcher {
             excluded,
             includes_all,
         }
-    }
-}
-
-/// ASCII lower case, borrowing when there is nothing to change (most paths):
-/// this runs once per file of a 100k-file tree when fingerprinting.
-fn lowercase(path: &str) -> std::borrow::Cow<'_, str> {
-    if path.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(path.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(path)
     }
 }
 

@@ -1,8 +1,12 @@
 //! Compiled pattern sets that remember which policy glob each pattern came
 //! from.
 
+use std::sync::Mutex;
+
 use globset::GlobBuilder;
-use regex::bytes::RegexSet;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet, util::syntax};
 
 use super::ClassifyError;
 
@@ -20,35 +24,80 @@ pub(super) fn compile(what: &str, glob: &str) -> Result<globset::Glob, ClassifyE
         })
 }
 
-/// Patterns compiled into one [`RegexSet`] from globset's own translation
+/// Patterns compiled into one lazy DFA from globset's own translation
 /// ([`globset::Glob::regex`]), and, per pattern, the policy glob (rule) it
 /// came from.
 ///
 /// Why not a `GlobSet`: it compiles a separate regex, with an eager DFA, for
 /// every glob with a fixed extension (`requirements*.txt`, `*.tests`) and runs
 /// up to seven strategies per query; for ~250 policy globs that measured as
-/// more CPU than the 100k-file tree walk it serves (BENCHMARKS.md). One regex
-/// set builds a lazy DFA and answers a file name in one pass. Globset still
-/// owns the glob syntax and its meaning.
-#[derive(Debug, Clone)]
+/// more CPU than the 100k-file tree walk it serves (BENCHMARKS.md). Why not
+/// `regex::RegexSet`: its per-search set-up (picking an engine, borrowing a
+/// cache from a pool) cost as much as the search on a short file name. A lazy
+/// DFA asked directly, with a cache of its own, answers in one pass over the
+/// name. Globset still owns the glob syntax and its meaning.
+#[derive(Debug)]
 pub(super) struct Owned {
-    set: RegexSet,
+    dfa: DFA,
+    /// This copy's search cache; a clone gets a fresh one (one per thread in
+    /// the tree walk). `try_lock`: a contended cache is replaced by a
+    /// temporary one, never waited for.
+    cache: Mutex<Cache>,
     owner: Vec<usize>,
 }
 
+impl Clone for Owned {
+    fn clone(&self) -> Owned {
+        Owned {
+            dfa: self.dfa.clone(),
+            cache: Mutex::new(self.dfa.create_cache()),
+            owner: self.owner.clone(),
+        }
+    }
+}
+
 impl Owned {
+    fn with_cache<R>(&self, f: impl FnOnce(&mut Cache) -> R) -> R {
+        match self.cache.try_lock() {
+            Ok(mut cache) => f(&mut cache),
+            Err(_) => f(&mut self.dfa.create_cache()),
+        }
+    }
+
     pub(super) fn is_match(&self, path: &str) -> bool {
-        !self.owner.is_empty() && self.set.is_match(path.as_bytes())
+        if self.owner.is_empty() {
+            return false;
+        }
+        let input = Input::new(path).anchored(Anchored::Yes).earliest(true);
+        // The DFA has no quit bytes, no Unicode word boundaries and never
+        // gives up (see `Collect::build`), so a search cannot fail; were it to,
+        // "matches" is the answer that loses nothing (the path is looked at).
+        self.with_cache(|cache| self.dfa.try_search_fwd(cache, &input))
+            .map_or(true, |m| m.is_some())
     }
 
     /// The rules of every pattern matching `path`.
     pub(super) fn matches(&self, path: &str) -> impl Iterator<Item = usize> + '_ {
-        let hits: Vec<usize> = if self.owner.is_empty() {
-            Vec::new()
-        } else {
-            self.set.matches(path.as_bytes()).into_iter().collect()
-        };
-        hits.into_iter().map(|i| self.owner[i])
+        let mut hits = PatternSet::new(self.owner.len());
+        if !self.owner.is_empty() {
+            let input = Input::new(path).anchored(Anchored::Yes);
+            // As in `is_match`: cannot fail; if it did, every pattern counts.
+            if self
+                .with_cache(|cache| {
+                    self.dfa
+                        .try_which_overlapping_matches(cache, &input, &mut hits)
+                })
+                .is_err()
+            {
+                for p in 0..self.owner.len() {
+                    let _ = hits.try_insert(PatternID::new_unchecked(p));
+                }
+            }
+        }
+        hits.iter()
+            .map(|p| self.owner[p.as_usize()])
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -81,13 +130,28 @@ impl Collect {
     }
 
     pub(super) fn build(self, what: &str) -> Result<Owned, ClassifyError> {
-        let set = RegexSet::new(&self.regexes).map_err(|e| ClassifyError::Glob {
-            category: what.to_string(),
-            glob: String::new(),
-            message: format!("{e} (too many or too complex globs)"),
-        })?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    // Every pattern that matches, not the first.
+                    .match_kind(MatchKind::All)
+                    // Never give up on a search (a huge policy only costs
+                    // time); searches then cannot fail.
+                    .minimum_cache_clear_count(None),
+            )
+            // Globset's regexes are byte-oriented (`(?-u)`): `[^/]` may match
+            // any byte.
+            .syntax(syntax::Config::new().utf8(false))
+            .thompson(thompson::Config::new().utf8(false))
+            .build_many(&self.regexes)
+            .map_err(|e| ClassifyError::Glob {
+                category: what.to_string(),
+                glob: String::new(),
+                message: format!("{e} (too many or too complex globs)"),
+            })?;
         Ok(Owned {
-            set,
+            cache: Mutex::new(dfa.create_cache()),
+            dfa,
             owner: self.owner,
         })
     }

@@ -390,3 +390,38 @@ fn invalid_glob_is_an_error_that_says_what_to_do() {
         "{text}"
     );
 }
+
+/// A change set large enough for its paths to be matched on two threads gives
+/// the triggers one thread gives, in the same order, each once.
+#[test]
+fn large_change_sets_classify_like_small_ones() {
+    let mut fx = Fx::default();
+    for i in 0..4500 {
+        fx.add(&format!("src/m{}/file_{i}.txt", i % 97), "x\n");
+        if i % 100 == 0 {
+            fx.add(&format!("deploy/d{i}/Dockerfile"), "FROM a\nEXPOSE 80\n");
+            fx.rename(
+                &format!("k8s/app{i}.yaml"),
+                &format!("moved/app{i}.yaml"),
+                "kind: Service\n",
+                "kind: Service\n",
+            );
+        }
+    }
+    let c = classifier();
+    let whole = fx.classify(c);
+    assert!(fx.changes.len() >= super::classifier::PARALLEL_MIN_CHANGES);
+    assert_eq!(whole.len(), 90, "45 Dockerfiles + 45 moved manifests");
+    // The same changes in pieces below the threshold (one thread each).
+    let mut pieces = Vec::new();
+    for chunk in fx.changes.chunks(1000) {
+        let set = ChangeSet {
+            base: "b".into(),
+            head: "h".into(),
+            changes: chunk.to_vec(),
+        };
+        pieces.extend(c.classify(&set, &fx));
+    }
+    pieces.sort_by(|a, b| (&a.category, &a.path).cmp(&(&b.category, &b.path)));
+    assert_eq!(summary(&whole), summary(&pieces));
+}
