@@ -1,5 +1,6 @@
 //! Classifier tests: path categories, triggers from change sets, blob loading.
 
+mod equivalence;
 mod paths;
 mod props;
 mod real_data;
