@@ -65,11 +65,17 @@ pub struct Matcher {
     dirs: Owned,
     /// File-name patterns of globs that accept any directory (`**/NAME`).
     any_dir_names: Owned,
+    /// The same for exclude globs: consulted only for paths an include matched
+    /// (a category may exclude all source code, `**/*.{rs,go,…}`, and most
+    /// files of a repository are source code).
+    any_dir_excludes: Owned,
     /// File-name patterns of the other globs (`DIR/NAME`, root-only `NAME`),
     /// tried only in directories where one of them applies.
     dir_names: Owned,
-    /// The globs with a pattern in `dir_names`.
+    dir_excludes: Owned,
+    /// The globs with a pattern in `dir_names`, and in `dir_excludes`.
     dir_name_rules: Vec<usize>,
+    dir_exclude_rules: Vec<usize>,
     /// Whole-path globs.
     whole: Owned,
     /// Globs that match every file below a directory (`DIR/**`).
@@ -97,6 +103,8 @@ struct DirState {
     ok: Vec<bool>,
     /// Some glob of `Matcher::dir_names` applies here.
     any_dir_name: bool,
+    /// Some glob of `Matcher::dir_excludes` applies here.
+    any_dir_exclude: bool,
     /// Globs that match every file here (`DIR/**` whose directory matches).
     subtree: Vec<usize>,
     /// A global exclude covers the whole directory.
@@ -113,8 +121,11 @@ impl Clone for Matcher {
             dir_rules: self.dir_rules.clone(),
             dirs: self.dirs.clone(),
             any_dir_names: self.any_dir_names.clone(),
+            any_dir_excludes: self.any_dir_excludes.clone(),
             dir_names: self.dir_names.clone(),
+            dir_excludes: self.dir_excludes.clone(),
             dir_name_rules: self.dir_name_rules.clone(),
+            dir_exclude_rules: self.dir_exclude_rules.clone(),
             whole: self.whole.clone(),
             subtree: self.subtree.clone(),
             plain_dir: Arc::clone(&self.plain_dir),
@@ -130,7 +141,9 @@ struct Builder {
     dir_rules: Vec<DirRule>,
     dirs: Collect,
     any_dir_names: Collect,
+    any_dir_excludes: Collect,
     dir_names: Collect,
+    dir_excludes: Collect,
     whole: Collect,
     subtree: Vec<usize>,
 }
@@ -142,7 +155,9 @@ impl Builder {
             dir_rules: Vec::new(),
             dirs: Collect::new(),
             any_dir_names: Collect::new(),
+            any_dir_excludes: Collect::new(),
             dir_names: Collect::new(),
+            dir_excludes: Collect::new(),
             whole: Collect::new(),
             subtree: Vec::new(),
         }
@@ -171,10 +186,12 @@ impl Builder {
                 };
                 match name {
                     Some(name) => {
-                        let names = if dir_rule == DirRule::Any {
-                            &mut self.any_dir_names
-                        } else {
-                            &mut self.dir_names
+                        let include = matches!(group, Group::Include(_));
+                        let names = match (dir_rule == DirRule::Any, include) {
+                            (true, true) => &mut self.any_dir_names,
+                            (true, false) => &mut self.any_dir_excludes,
+                            (false, true) => &mut self.dir_names,
+                            (false, false) => &mut self.dir_excludes,
                         };
                         names.add(what, &name, rule)?;
                     }
@@ -213,33 +230,40 @@ impl Matcher {
             dir_rules,
             dirs,
             any_dir_names,
+            any_dir_excludes,
             dir_names,
+            dir_excludes,
             whole,
             subtree,
         } = b;
-        let (any_dir_names, dirs, dir_names, whole) = std::thread::scope(|scope| {
-            let any = scope.spawn(move || any_dir_names.build("categories"));
-            let rest = (
-                dirs.build("categories"),
-                dir_names.build("categories"),
-                whole.build("categories"),
-            );
-            let any = any
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (any, rest.0, rest.1, rest.2)
-        });
-        let dir_names = dir_names?;
-        let mut dir_name_rules: Vec<usize> = dir_names.owners().to_vec();
-        dir_name_rules.dedup();
+        let (any_dir_names, [dirs, any_dir_excludes, dir_names, dir_excludes, whole]) =
+            std::thread::scope(|scope| {
+                let any = scope.spawn(move || any_dir_names.build("categories"));
+                let rest = [dirs, any_dir_excludes, dir_names, dir_excludes, whole]
+                    .map(|c| c.build("categories"));
+                let any = any
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (any, rest)
+            });
+        let (dir_names, dir_excludes) = (dir_names?, dir_excludes?);
+        let rules_of = |set: &Owned| {
+            let mut rules = set.owners().to_vec();
+            rules.dedup();
+            rules
+        };
+        let (dir_name_rules, dir_exclude_rules) = (rules_of(&dir_names), rules_of(&dir_excludes));
         let mut matcher = Matcher {
             names,
             groups,
             dir_rules,
             dirs: dirs?,
             any_dir_names: any_dir_names?,
+            any_dir_excludes: any_dir_excludes?,
             dir_names,
+            dir_excludes,
             dir_name_rules,
+            dir_exclude_rules,
             whole: whole?,
             subtree,
             ignored,
@@ -326,6 +350,17 @@ impl Matcher {
         if !self.whole.is_empty() {
             rules.extend(self.whole.matches(lower));
         }
+        // Excludes only matter once an include matched.
+        if !rules
+            .iter()
+            .any(|&r| matches!(self.groups[r], Group::Include(_)))
+        {
+            return Vec::new();
+        }
+        rules.extend(self.any_dir_excludes.matches(base));
+        if dir.any_dir_exclude {
+            rules.extend(self.dir_excludes.matches(base).filter(|&r| dir.ok[r]));
+        }
         let mut wanted = vec![false; self.names.len()];
         for &r in &rules {
             match self.groups[r] {
@@ -404,6 +439,7 @@ impl Matcher {
     /// A directory's state from which globs' directory sides it satisfies.
     fn state_from(&self, ok: Vec<bool>) -> DirState {
         let any_dir_name = self.dir_name_rules.iter().any(|&r| ok[r]);
+        let any_dir_exclude = self.dir_exclude_rules.iter().any(|&r| ok[r]);
         let subtree: Vec<usize> = self.subtree.iter().copied().filter(|&r| ok[r]).collect();
         let excluded = subtree.iter().any(|&r| self.groups[r] == Group::Exclude);
         let includes_all = subtree
@@ -412,6 +448,7 @@ impl Matcher {
         DirState {
             ok,
             any_dir_name,
+            any_dir_exclude,
             subtree,
             excluded,
             includes_all,
