@@ -30,6 +30,7 @@
 //!   a budget against alias bombs and deep nesting.
 
 mod classifier;
+mod gate;
 mod globs;
 mod matcher;
 mod sets;

@@ -9,6 +9,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet, util::syntax};
 
 use super::ClassifyError;
+use super::gate::Gate;
 
 /// Compile one glob the way every policy glob is read: lower case (paths are
 /// lower-cased too, so every component matches ASCII-case-insensitively), `*`
@@ -38,6 +39,8 @@ pub(super) fn compile(what: &str, glob: &str) -> Result<globset::Glob, ClassifyE
 /// name. Globset still owns the glob syntax and its meaning.
 #[derive(Debug)]
 pub(super) struct Owned {
+    /// Rejects most non-matching paths before the DFA is asked.
+    gate: Gate,
     dfa: DFA,
     /// This copy's search cache; a clone gets a fresh one (one per thread in
     /// the tree walk). `try_lock`: a contended cache is replaced by a
@@ -49,6 +52,7 @@ pub(super) struct Owned {
 impl Clone for Owned {
     fn clone(&self) -> Owned {
         Owned {
+            gate: self.gate.clone(),
             dfa: self.dfa.clone(),
             cache: Mutex::new(self.dfa.create_cache()),
             owner: self.owner.clone(),
@@ -65,7 +69,7 @@ impl Owned {
     }
 
     pub(super) fn is_match(&self, path: &str) -> bool {
-        if self.owner.is_empty() {
+        if self.owner.is_empty() || !self.gate.may_match(path.as_bytes()) {
             return false;
         }
         let input = Input::new(path).anchored(Anchored::Yes).earliest(true);
@@ -79,7 +83,7 @@ impl Owned {
     /// The rules of every pattern matching `path`.
     pub(super) fn matches(&self, path: &str) -> impl Iterator<Item = usize> + '_ {
         let mut hits = PatternSet::new(self.owner.len());
-        if !self.owner.is_empty() {
+        if !self.owner.is_empty() && self.gate.may_match(path.as_bytes()) {
             let input = Input::new(path).anchored(Anchored::Yes);
             // As in `is_match`: cannot fail; if it did, every pattern counts.
             if self
@@ -111,6 +115,7 @@ impl Owned {
 
 /// An [`Owned`] being built.
 pub(super) struct Collect {
+    globs: Vec<String>,
     regexes: Vec<String>,
     owner: Vec<usize>,
 }
@@ -118,6 +123,7 @@ pub(super) struct Collect {
 impl Collect {
     pub(super) fn new() -> Collect {
         Collect {
+            globs: Vec::new(),
             regexes: Vec::new(),
             owner: Vec::new(),
         }
@@ -125,6 +131,7 @@ impl Collect {
 
     pub(super) fn add(&mut self, what: &str, glob: &str, rule: usize) -> Result<(), ClassifyError> {
         self.regexes.push(compile(what, glob)?.regex().to_string());
+        self.globs.push(glob.to_ascii_lowercase());
         self.owner.push(rule);
         Ok(())
     }
@@ -150,6 +157,13 @@ impl Collect {
                 message: format!("{e} (too many or too complex globs)"),
             })?;
         Ok(Owned {
+            // File-name sets only; directory and whole-path sets are asked
+            // once per directory, where a gate would not pay.
+            gate: if self.globs.iter().any(|g| g.contains('/')) {
+                Gate::open()
+            } else {
+                Gate::new(self.globs.iter().map(String::as_str))
+            },
             cache: Mutex::new(dfa.create_cache()),
             dfa,
             owner: self.owner,
@@ -185,5 +199,113 @@ mod tests {
         assert_eq!(set.owners(), [0, 1, 2, 3]);
         let empty = Collect::new().build("t").unwrap();
         assert!(empty.is_empty() && !empty.is_match("x") && empty.matches("x").count() == 0);
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    //! The gate in front of the DFA never hides a match.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::policy::Policy;
+
+    /// Every file-name side of the default policy's globs.
+    fn default_names() -> Vec<String> {
+        let policy = Policy::embedded_default();
+        let globs = policy
+            .categories
+            .values()
+            .flat_map(|c| c.globs.iter().chain(&c.exclude))
+            .chain(&policy.exclude);
+        globs
+            .filter_map(
+                |g| match crate::classify::globs::shape(&g.to_ascii_lowercase()) {
+                    crate::classify::globs::Shape::Split { name: Some(n), .. } => Some(n),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
+    fn set(patterns: &[String]) -> Owned {
+        let mut c = Collect::new();
+        for (i, p) in patterns.iter().enumerate() {
+            c.add("t", p, i).unwrap();
+        }
+        c.build("t").unwrap()
+    }
+
+    fn dfa_only(set: &Owned, name: &str) -> bool {
+        let input = Input::new(name).anchored(Anchored::Yes).earliest(true);
+        set.with_cache(|cache| set.dfa.try_search_fwd(cache, &input))
+            .unwrap()
+            .is_some()
+    }
+
+    const NAMES: &[&str] = &[
+        "dockerfile",
+        "dockerfile.dev",
+        "x.kt",
+        "x.txt",
+        "requirements-dev.txt",
+        "auth.ts",
+        "authz.py",
+        "authorize.go",
+        "values-prod.yaml",
+        "deploy-sign.sh",
+        "signer.toml",
+        "x_test.go",
+        "test_x.py",
+        "cargo.toml",
+        "package.json",
+        "openapi.yaml",
+        "main.tf",
+        "iptables",
+        "iptables.rules",
+        "a",
+        "ab",
+        "procfile",
+        "jwt_util.ts",
+        "insecure.py",
+        "x.graphql",
+        "x.query.graphql",
+        "chart.yaml",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Names built from pieces of real ones: whenever the DFA matches,
+        /// the gate let the name through.
+        #[test]
+        fn the_gate_never_hides_a_match(
+            pieces in proptest::collection::vec(proptest::sample::select(NAMES), 1..3),
+            cut in 0usize..6,
+        ) {
+            static SET: std::sync::OnceLock<Owned> = std::sync::OnceLock::new();
+            let set = SET.get_or_init(|| set(&default_names()));
+            let joined = pieces.concat();
+            let name = &joined[joined.len().saturating_sub(joined.len().min(cut + 8))..];
+            for n in [joined.as_str(), name] {
+                if dfa_only(set, n) {
+                    prop_assert!(set.gate.may_match(n.as_bytes()), "{}", n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_file_names_are_gated() {
+        let set = set(&default_names());
+        assert!(
+            !set.gate.open,
+            "the default policy's names are all readable"
+        );
+        for n in NAMES {
+            assert_eq!(set.is_match(n), dfa_only(&set, n), "{n}");
+        }
+        assert!(!set.gate.may_match(b"file_012345.qqq"));
     }
 }
