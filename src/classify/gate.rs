@@ -15,6 +15,8 @@
 //! unclosed class) makes the pattern unconstrained, which lets every name
 //! through. Tested against the DFA in `sets.rs`.
 
+use std::sync::Arc;
+
 /// 256 bits: a set of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Bytes([u64; 4]);
@@ -37,23 +39,24 @@ impl Bytes {
         self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 
+    fn union_with(&mut self, other: Bytes) {
+        for (w, o) in self.0.iter_mut().zip(other.0) {
+            *w |= o;
+        }
+    }
+
     fn complement(self) -> Bytes {
         Bytes(self.0.map(|w| !w))
     }
 }
 
-/// What one brace-free pattern needs of a name of at least two bytes.
-#[derive(Debug, Clone, Copy)]
-struct Need {
-    first: Bytes,
-    second_last: Bytes,
-}
-
 /// The gate of one set of file-name patterns.
 #[derive(Debug, Clone)]
 pub(super) struct Gate {
-    /// Per last byte: what the patterns ending in it need of the rest.
-    by_last: Vec<Vec<Need>>,
+    /// Per last byte (absent: no pattern ends in it), per second-to-last
+    /// byte: the first bytes some pattern allows with those two. One lookup
+    /// and one bit test a name; shared between clones.
+    by_last: Arc<Vec<Option<Box<[Bytes; 256]>>>>,
     /// Some pattern can match any name: the gate lets everything through.
     pub(super) open: bool,
 }
@@ -62,7 +65,7 @@ impl Gate {
     /// A gate that lets everything through.
     pub(super) fn open() -> Gate {
         Gate {
-            by_last: Vec::new(),
+            by_last: Arc::new(Vec::new()),
             open: true,
         }
     }
@@ -70,35 +73,28 @@ impl Gate {
     /// The gate of file-name patterns (no `/`: a `**/` can match nothing,
     /// which the byte reading here does not model).
     pub(super) fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Gate {
-        let mut gate = Gate {
-            by_last: vec![Vec::new(); 256],
-            open: false,
-        };
+        let mut by_last: Vec<Option<Box<[Bytes; 256]>>> = vec![None; 256];
         for pattern in patterns {
             let Some(expanded) = expand(pattern) else {
-                gate.open = true;
-                break;
+                return Gate::open();
             };
             for p in expanded {
-                match constraint(&p) {
-                    Some((first, second_last, last)) => {
-                        for b in 0..=255u8 {
-                            if last.contains(b) {
-                                gate.by_last[usize::from(b)].push(Need { first, second_last });
-                            }
-                        }
+                let Some((first, second_last, last)) = constraint(&p) else {
+                    return Gate::open();
+                };
+                for l in (0..=255u8).filter(|&l| last.contains(l)) {
+                    let table =
+                        by_last[usize::from(l)].get_or_insert_with(|| Box::new([Bytes::NONE; 256]));
+                    for s in (0..=255u8).filter(|&s| second_last.contains(s)) {
+                        table[usize::from(s)].union_with(first);
                     }
-                    None => gate.open = true,
                 }
             }
-            if gate.open {
-                break;
-            }
         }
-        if gate.open {
-            gate.by_last = Vec::new();
+        Gate {
+            by_last: Arc::new(by_last),
+            open: false,
         }
-        gate
     }
 
     /// False when no pattern can match `name` (lower case, no `/`).
@@ -108,8 +104,8 @@ impl Gate {
         }
         let (first, second_last, last) = (name[0], name[name.len() - 2], name[name.len() - 1]);
         self.by_last[usize::from(last)]
-            .iter()
-            .any(|n| n.first.contains(first) && n.second_last.contains(second_last))
+            .as_ref()
+            .is_some_and(|table| table[usize::from(second_last)].contains(first))
     }
 }
 
