@@ -57,6 +57,10 @@ pub(super) struct Gate {
     /// byte: the first bytes some pattern allows with those two. One lookup
     /// and one bit test a name; shared between clones.
     by_last: Arc<Vec<Option<Box<[Bytes; 256]>>>>,
+    /// First bytes allowed by patterns that say nothing about how a name
+    /// ends (`dockerfile.*`, `iptables*`): kept apart so they do not fill a
+    /// table for every last byte.
+    any_end_first: Bytes,
     /// Some pattern can match any name: the gate lets everything through.
     pub(super) open: bool,
 }
@@ -66,6 +70,7 @@ impl Gate {
     pub(super) fn open() -> Gate {
         Gate {
             by_last: Arc::new(Vec::new()),
+            any_end_first: Bytes::ALL,
             open: true,
         }
     }
@@ -74,6 +79,7 @@ impl Gate {
     /// which the byte reading here does not model).
     pub(super) fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Gate {
         let mut by_last: Vec<Option<Box<[Bytes; 256]>>> = vec![None; 256];
+        let mut any_end_first = Bytes::NONE;
         for pattern in patterns {
             let Some(expanded) = expand(pattern) else {
                 return Gate::open();
@@ -82,6 +88,10 @@ impl Gate {
                 let Some((first, second_last, last)) = constraint(&p) else {
                     return Gate::open();
                 };
+                if last == Bytes::ALL && second_last == Bytes::ALL {
+                    any_end_first.union_with(first);
+                    continue;
+                }
                 for l in (0..=255u8).filter(|&l| last.contains(l)) {
                     let table =
                         by_last[usize::from(l)].get_or_insert_with(|| Box::new([Bytes::NONE; 256]));
@@ -93,6 +103,7 @@ impl Gate {
         }
         Gate {
             by_last: Arc::new(by_last),
+            any_end_first,
             open: false,
         }
     }
@@ -103,9 +114,10 @@ impl Gate {
             return true;
         }
         let (first, second_last, last) = (name[0], name[name.len() - 2], name[name.len() - 1]);
-        self.by_last[usize::from(last)]
-            .as_ref()
-            .is_some_and(|table| table[usize::from(second_last)].contains(first))
+        self.any_end_first.contains(first)
+            || self.by_last[usize::from(last)]
+                .as_ref()
+                .is_some_and(|table| table[usize::from(second_last)].contains(first))
     }
 }
 

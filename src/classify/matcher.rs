@@ -154,7 +154,7 @@ impl Builder {
             groups: Vec::new(),
             dir_rules: Vec::new(),
             dirs: Collect::new(),
-            any_dir_names: Collect::new(),
+            any_dir_names: Collect::gated(),
             any_dir_excludes: Collect::new(),
             dir_names: Collect::new(),
             dir_excludes: Collect::new(),

@@ -115,6 +115,9 @@ impl Owned {
 
 /// An [`Owned`] being built.
 pub(super) struct Collect {
+    /// Build a [`Gate`] in front of the DFA (file-name sets asked about every
+    /// file).
+    gated: bool,
     globs: Vec<String>,
     regexes: Vec<String>,
     owner: Vec<usize>,
@@ -123,9 +126,18 @@ pub(super) struct Collect {
 impl Collect {
     pub(super) fn new() -> Collect {
         Collect {
+            gated: false,
             globs: Vec::new(),
             regexes: Vec::new(),
             owner: Vec::new(),
+        }
+    }
+
+    /// A set of file-name patterns asked about every file of a tree walk.
+    pub(super) fn gated() -> Collect {
+        Collect {
+            gated: true,
+            ..Collect::new()
         }
     }
 
@@ -157,9 +169,9 @@ impl Collect {
                 message: format!("{e} (too many or too complex globs)"),
             })?;
         Ok(Owned {
-            // File-name sets only; directory and whole-path sets are asked
-            // once per directory, where a gate would not pay.
-            gate: if self.globs.iter().any(|g| g.contains('/')) {
+            // Only where every file of a walk asks (`Collect::gated`); the
+            // other sets are asked once per directory or after a match.
+            gate: if !self.gated || self.globs.iter().any(|g| g.contains('/')) {
                 Gate::open()
             } else {
                 Gate::new(self.globs.iter().map(String::as_str))
@@ -230,7 +242,7 @@ mod gate_tests {
     }
 
     fn set(patterns: &[String]) -> Owned {
-        let mut c = Collect::new();
+        let mut c = Collect::gated();
         for (i, p) in patterns.iter().enumerate() {
             c.add("t", p, i).unwrap();
         }
