@@ -104,7 +104,9 @@ impl Repo {
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
         let mut changes: Vec<FileChange> = renames::detect(self, raw, opts)?;
-        changes.sort_by(|a, b| {
+        // (path, old path) is unique in a change set (a path is added,
+        // deleted, modified or a rename target once), so unstable is exact.
+        changes.sort_unstable_by(|a, b| {
             a.path()
                 .cmp(b.path())
                 .then_with(|| a.old_path().cmp(&b.old_path()))

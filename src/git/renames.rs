@@ -106,8 +106,10 @@ pub(crate) fn detect(
         }
     }
     // Deterministic pairing regardless of traversal order.
-    added.sort_by(|a, b| a.path.cmp(&b.path));
-    deleted.sort_by(|a, b| a.path.cmp(&b.path));
+    // Paths are unique on each side (one tree), so an unstable sort gives the
+    // same order, without the stable sort's buffer.
+    added.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    deleted.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut src_used = vec![false; deleted.len()];
     let mut tgt_used = vec![false; added.len()];
     let mut pairs = exact(&added, &deleted, &mut src_used, &mut tgt_used);
