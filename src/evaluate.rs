@@ -69,12 +69,11 @@ pub fn evaluate(
     // One traversal gives both the change set and the watched files at head
     // (the fingerprint): every head tree is read once, not once for the diff
     // and again for a walk of the whole tree.
-    let watch = classifier.clone();
     let (changes, watched) = repo.change_set_and_files(
         &merge_base,
         &range.head,
         &ChangeSetOptions::default(),
-        move |p: &str| watch.is_watched(p),
+        classifier.watch_filter(),
     )?;
     // The document at base and head, read and parsed once for the
     // fingerprint, the document state, lint and the semantic diff.

@@ -4,7 +4,9 @@
 mod common;
 
 use common::TestRepo;
-use secarch::git::{ChangeSetOptions, Repo};
+use secarch::classify::Classifier;
+use secarch::git::{ByPath, ChangeSetOptions, Repo};
+use secarch::policy::Policy;
 
 type Filter<'a> = &'a (dyn Fn(&str) -> bool + Sync);
 
@@ -26,7 +28,7 @@ fn agree(r: &TestRepo, base: &str, head: &str) {
                 ..ChangeSetOptions::default()
             };
             let (cs, files) = repo
-                .change_set_and_files(base, head, &opts, filter)
+                .change_set_and_files(base, head, &opts, ByPath(filter))
                 .unwrap();
             assert_eq!(cs.changes, expected_cs.changes, "{threads} threads");
             assert_eq!((&cs.base, &cs.head), (&expected_cs.base, &expected_cs.head));
@@ -107,4 +109,58 @@ fn shared_between_threads_equals_one_thread() {
     agree(&r, &base, &small);
     agree(&r, &base, &spread);
     agree(&r, &spread, &base);
+}
+
+/// The classifier's own filter (each directory evaluated once, files mostly
+/// rejected by name) keeps exactly the files `is_watched` keeps.
+#[test]
+fn the_watch_filter_keeps_what_is_watched_keeps() {
+    let r = TestRepo::new();
+    let files = [
+        "Dockerfile",
+        "src/Auth/Login.ts",
+        "src/auth/session.rs",
+        "src/main.rs",
+        "deploy/k8s/Service.YAML",
+        "deploy/k8s/tests/fixture.yaml",
+        "tests/Dockerfile",
+        "Security/notes.md",
+        "docs/security/security-architecture.md",
+        "api/OpenAPI.yaml",
+        "README.md",
+        "charts/app/templates/deployment.yaml",
+        "requirements-dev.txt",
+        "vendor/lib/auth.go",
+    ];
+    for (i, f) in files.iter().enumerate() {
+        r.write(f, &format!("content {i}\n"));
+    }
+    for d in 0..80 {
+        r.write(&format!("pkg{d:02}/src/lib.rs"), "x\n");
+        r.write(&format!("pkg{d:02}/Dockerfile.Dev"), "FROM a\n");
+    }
+    let base = r.commit("base");
+    r.write("src/auth/new.rs", "new\n");
+    r.write("pkg07/Cargo.toml", "[package]\n");
+    let head = r.commit("head");
+    let repo = Repo::open(r.path()).unwrap();
+    let classifier = Classifier::new(
+        &Policy::embedded_default(),
+        Some("docs/security/security-architecture.md"),
+    )
+    .unwrap();
+    let expected = repo
+        .tree_files(&head, &|p: &str| classifier.is_watched(p))
+        .unwrap();
+    assert!(expected.len() > 80, "{expected:?}");
+    for threads in [1, 2] {
+        let opts = ChangeSetOptions {
+            threads,
+            ..ChangeSetOptions::default()
+        };
+        let (_, files) = repo
+            .change_set_and_files(&base, &head, &opts, classifier.watch_filter())
+            .unwrap();
+        assert_eq!(files, expected, "{threads} threads");
+    }
 }

@@ -2,13 +2,32 @@
 
 use std::collections::BTreeSet;
 
-use super::matcher::Matcher;
+use super::matcher::{DirView, Matcher};
 use super::signals::Analyser;
 use super::signals::manifests::{self, Manifest, Outcome, Watchlist};
 use super::text::{Unreadable, decode};
 use super::{BlobReader, ClassifyError, Signal, Trigger};
-use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, Side};
+use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side};
 use crate::policy::Policy;
+
+/// [`Classifier::watch_filter`]: a matcher of its own (cloned per worker
+/// thread: it keeps per-directory state).
+#[derive(Debug, Clone)]
+pub struct WatchFilter {
+    matcher: Matcher,
+}
+
+impl HeadFilter for WatchFilter {
+    type Dir = DirView;
+
+    fn enter(&mut self, dir: &[u8]) -> DirView {
+        self.matcher.dir_view(dir)
+    }
+
+    fn keep(&mut self, dir: &DirView, path: &[u8], name: &[u8]) -> bool {
+        self.matcher.is_watched_in(dir, path, name)
+    }
+}
 
 /// Change sets at least this large have their paths matched on two threads.
 pub(super) const PARALLEL_MIN_CHANGES: usize = 4096;
@@ -45,6 +64,14 @@ impl Classifier {
     /// 100k-file trees).
     pub fn is_watched(&self, path: &str) -> bool {
         self.matcher.is_watched(path)
+    }
+
+    /// The filter for [`crate::git::Repo::change_set_and_files`]: the watched
+    /// files of a tree walk, with each directory evaluated once.
+    pub fn watch_filter(&self) -> WatchFilter {
+        WatchFilter {
+            matcher: self.matcher.clone(),
+        }
     }
 
     /// Classify a change set: one [`Trigger`] per (category, path), sorted by

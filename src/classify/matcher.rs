@@ -96,6 +96,11 @@ pub struct Matcher {
 /// How many directories `Matcher::recent` keeps.
 const RECENT_DIRS: usize = 4;
 
+/// A directory's state for [`Matcher::is_watched_in`]; `None` when its path
+/// is not UTF-8.
+#[derive(Debug, Clone)]
+pub struct DirView(Option<Arc<DirState>>);
+
 /// What a directory decides for the files directly in it.
 #[derive(Debug, Default)]
 struct DirState {
@@ -298,6 +303,44 @@ impl Matcher {
                 && !m.resolve(dir, &lower, base_len).is_empty()
                 && !m.is_ignored(path)
         })
+    }
+
+    /// A directory evaluated once for every file listed in it (tree walks):
+    /// see [`Matcher::is_watched_in`].
+    pub fn dir_view(&self, dir: &[u8]) -> DirView {
+        match std::str::from_utf8(dir) {
+            Ok(d) => DirView(Some(self.dir_state(&d.to_ascii_lowercase()))),
+            // Decided path by path, on the lossily decoded path.
+            Err(_) => DirView(None),
+        }
+    }
+
+    /// [`Matcher::is_watched`] for a file of `dir` (`name`: the last
+    /// component of `path`). Most files are rejected on their name alone;
+    /// the others are decided on the whole path, exactly as `is_watched`.
+    pub fn is_watched_in(&self, dir: &DirView, path: &[u8], name: &[u8]) -> bool {
+        let exact = || match std::str::from_utf8(path) {
+            Ok(p) => self.is_watched(p),
+            Err(_) => self.is_watched(&String::from_utf8_lossy(path)),
+        };
+        let Some(state) = &dir.0 else {
+            return exact();
+        };
+        if state.excluded {
+            return false;
+        }
+        if std::str::from_utf8(name).is_err() {
+            return exact();
+        }
+        let may = state.includes_all || state.any_dir_name || !self.whole.is_empty() || {
+            if name.iter().any(u8::is_ascii_uppercase) {
+                self.any_dir_names
+                    .is_match_bytes(&name.to_ascii_lowercase())
+            } else {
+                self.any_dir_names.is_match_bytes(name)
+            }
+        };
+        may && exact()
     }
 
     /// Cheap reject first: most files of a tree match no glob at all, and

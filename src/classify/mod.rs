@@ -47,7 +47,7 @@ use serde::Serialize;
 
 use crate::git::ChangeKind;
 
-pub use classifier::Classifier;
+pub use classifier::{Classifier, WatchFilter};
 pub use text::MAX_ANALYSED_BYTES;
 
 /// A content signal: one fact worth a reviewer's attention.

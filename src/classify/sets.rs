@@ -69,7 +69,11 @@ impl Owned {
     }
 
     pub(super) fn is_match(&self, path: &str) -> bool {
-        if self.owner.is_empty() || !self.gate.may_match(path.as_bytes()) {
+        self.is_match_bytes(path.as_bytes())
+    }
+
+    pub(super) fn is_match_bytes(&self, path: &[u8]) -> bool {
+        if self.owner.is_empty() || !self.gate.may_match(path) {
             return false;
         }
         let input = Input::new(path).anchored(Anchored::Yes).earliest(true);

@@ -33,6 +33,33 @@ enum Work {
 /// Head files kept by the filter: `(path, blob id)`.
 type Files = Vec<(String, String)>;
 
+/// Which head files a combined traversal keeps, asked one directory at a
+/// time: `enter` once per directory listed, then `keep` for each of its files.
+/// Each worker thread gets its own clone.
+pub trait HeadFilter: Clone + Send {
+    /// What the filter works out once per directory.
+    type Dir;
+    /// `dir`: the directory's path (`/`-separated bytes, empty for the root).
+    fn enter(&mut self, dir: &[u8]) -> Self::Dir;
+    /// `path`: the file's path; `name`: its last component.
+    fn keep(&mut self, dir: &Self::Dir, path: &[u8], name: &[u8]) -> bool;
+}
+
+/// A filter on whole paths (decoded as UTF-8, lossily), for callers with no
+/// per-directory work.
+#[derive(Clone)]
+pub struct ByPath<F>(pub F);
+
+impl<F: FnMut(&str) -> bool + Clone + Send> HeadFilter for ByPath<F> {
+    type Dir = ();
+
+    fn enter(&mut self, _dir: &[u8]) {}
+
+    fn keep(&mut self, _dir: &(), path: &[u8], _name: &[u8]) -> bool {
+        (self.0)(&String::from_utf8_lossy(path))
+    }
+}
+
 /// What one worker found.
 struct Found<F> {
     raw: Vec<RawChange>,
@@ -40,7 +67,7 @@ struct Found<F> {
     filter: F,
 }
 
-impl<F: FnMut(&str) -> bool> Found<F> {
+impl<F: HeadFilter> Found<F> {
     fn new(filter: F) -> Found<F> {
         Found {
             raw: Vec::new(),
@@ -59,6 +86,7 @@ impl<F: FnMut(&str) -> bool> Found<F> {
         match work {
             Work::Diff(pair) => {
                 let Found { raw, files, filter } = self;
+                let dir = filter.enter(&pair.0);
                 let mut unchanged = Vec::new();
                 diff_level_listing(
                     odb,
@@ -66,7 +94,9 @@ impl<F: FnMut(&str) -> bool> Found<F> {
                     raw,
                     &mut |p| more(Work::Diff(p)),
                     Some(&mut |item: Listed<'_>| match item {
-                        Listed::File(path, e) => keep(files, filter, path, e.id(), e.mode),
+                        Listed::File(path, e) => {
+                            keep(files, filter, &dir, path, e.name, e.id(), e.mode)
+                        }
                         Listed::Subtree(path, id) => unchanged.push(Work::List(path, id)),
                     }),
                 )?;
@@ -75,16 +105,20 @@ impl<F: FnMut(&str) -> bool> Found<F> {
             }
             Work::List(prefix, id) => {
                 let obj = tree::read(odb, id, &prefix)?;
+                let dir = self.filter.enter(&prefix);
                 for entry in tree::entries(obj.data()) {
                     let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
                     let path = join(&prefix, entry.name);
                     if entry.is_tree() {
                         more(Work::List(path, entry.id()));
                     } else {
+                        let (files, filter) = (&mut self.files, &mut self.filter);
                         keep(
-                            &mut self.files,
-                            &mut self.filter,
+                            files,
+                            filter,
+                            &dir,
                             path,
+                            entry.name,
                             entry.id(),
                             entry.mode,
                         );
@@ -107,24 +141,25 @@ impl<F: FnMut(&str) -> bool> Found<F> {
 }
 
 /// Keep a head entry when it is a file (or symlink) the filter wants.
-fn keep(
+fn keep<F: HeadFilter>(
     files: &mut Files,
-    filter: &mut impl FnMut(&str) -> bool,
+    filter: &mut F,
+    dir: &F::Dir,
     path: Vec<u8>,
+    name: &[u8],
     id: Oid,
     mode: i32,
 ) {
     if matches!(
         super::entry_kind(mode),
         Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
-    ) {
+    ) && filter.keep(dir, &path, name)
+    {
         // Valid UTF-8 is the rule: take the fast check, and the lossy
         // conversion (what every other path of secarch shows) only otherwise.
         let path = String::from_utf8(path)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        if filter(&path) {
-            files.push((path, id.to_string()));
-        }
+        files.push((path, id.to_string()));
     }
 }
 
@@ -142,7 +177,7 @@ impl Repo {
         filter: F,
     ) -> Result<(ChangeSet, Files), GitError>
     where
-        F: FnMut(&str) -> bool + Clone + Send,
+        F: HeadFilter,
     {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
         let odb = self
@@ -183,7 +218,7 @@ impl Repo {
         filter: &F,
     ) -> Result<(Vec<RawChange>, Files), GitError>
     where
-        F: FnMut(&str) -> bool + Clone + Send,
+        F: HeadFilter,
     {
         let mut shares: Vec<Vec<Work>> = (0..threads).map(|_| Vec::new()).collect();
         for (i, work) in frontier.into_iter().enumerate() {

@@ -33,6 +33,7 @@ pub use files::CommitSource;
 pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
+pub use listing::{ByPath, HeadFilter};
 pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub(crate) use repo::with_open_lock;
 pub use repo::{Repo, TRUST_OWNER_ENV};

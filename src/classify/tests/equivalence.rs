@@ -225,6 +225,27 @@ proptest! {
         }
     }
 
+    /// The per-directory entry point of tree walks agrees with the per-path
+    /// one.
+    #[test]
+    fn per_directory_matching_agrees_with_per_path(
+        paths in proptest::collection::vec(path(), 1..40)
+    ) {
+        static DEFAULT: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+        let m = DEFAULT.get_or_init(|| {
+            Matcher::new(&Policy::embedded_default(), vec!["docs/security/x.md".into()]).unwrap()
+        });
+        for p in &paths {
+            let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
+            let view = m.dir_view(dir.as_bytes());
+            prop_assert_eq!(
+                m.is_watched_in(&view, p.as_bytes(), name.as_bytes()),
+                m.is_watched(p),
+                "{}", p
+            );
+        }
+    }
+
     #[test]
     fn any_globs_agree_with_whole_path_matching(
         globs in proptest::collection::vec(glob(), 1..8),
