@@ -103,19 +103,14 @@ impl Repo {
         raw: Vec<RawChange>,
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
-        let mut changes: Vec<FileChange> = renames::detect(self, raw, opts)?;
-        // (path, old path) is unique in a change set (a path is added,
-        // deleted, modified or a rename target once), so unstable is exact.
-        changes.sort_unstable_by(|a, b| {
-            a.path()
-                .cmp(b.path())
-                .then_with(|| a.old_path().cmp(&b.old_path()))
-        });
-        Ok(ChangeSet {
+        let changes: Vec<FileChange> = renames::detect(self, raw, opts)?;
+        let mut set = ChangeSet {
             base: base.to_string(),
             head: head.to_string(),
             changes,
-        })
+        };
+        set.sort();
+        Ok(set)
     }
 
     /// Every changed non-tree entry between two trees (`None`: the empty

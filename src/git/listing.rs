@@ -19,9 +19,10 @@ use super::diff::{
     ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level_listing, thread_count,
 };
 use super::error::{GitError, ctx};
+use super::renames;
 use super::repo::{Repo, reopen};
 use super::tree::{self, join};
-use super::{ChangeSet, EntryKind};
+use super::{ChangeSet, EntryKind, FileChange};
 
 /// One unit of work: a directory pair to diff (and list), or an unchanged
 /// head subtree to list.
@@ -138,6 +139,40 @@ impl<F: HeadFilter> Found<F> {
         }
         Ok(())
     }
+
+    /// Hand over the results: the changes, with same-path modifications
+    /// already converted here (on this worker) — only additions and deletions
+    /// wait for the serial rename detection.
+    fn finish(self) -> Done {
+        let mut done = Done {
+            raw: Vec::new(),
+            modified: Vec::new(),
+            files: self.files,
+        };
+        for change in self.raw {
+            match change {
+                RawChange::Modified(o, n) => done.modified.push(renames::modified_change(o, n)),
+                other => done.raw.push(other),
+            }
+        }
+        done
+    }
+}
+
+/// A worker's results.
+struct Done {
+    /// Additions and deletions (rename candidates).
+    raw: Vec<RawChange>,
+    modified: Vec<FileChange>,
+    files: Files,
+}
+
+impl Done {
+    fn extend(&mut self, other: Done) {
+        self.raw.extend(other.raw);
+        self.modified.extend(other.modified);
+        self.files.extend(other.files);
+    }
 }
 
 /// Keep a head entry when it is a file (or symlink) the filter wants.
@@ -193,18 +228,21 @@ impl Repo {
                 break;
             }
         }
-        let (mut raw, mut files) = if threads <= 1 || frontier.is_empty() {
+        let mut done = if threads <= 1 || frontier.is_empty() {
             mine.run(&odb, frontier.into())?;
-            (mine.raw, mine.files)
+            mine.finish()
         } else {
             self.spread(&odb, mine, frontier, threads, &filter)?
         };
-        files.sort_unstable();
-        raw.shrink_to_fit();
-        Ok((
-            self.finish_change_set(base_oid, head_oid, raw, opts)?,
-            files,
-        ))
+        done.files.sort_unstable();
+        let mut changes = ChangeSet {
+            base: base_oid.to_string(),
+            head: head_oid.to_string(),
+            changes: renames::detect(self, done.raw, opts)?,
+        };
+        changes.changes.append(&mut done.modified);
+        changes.sort();
+        Ok((changes, done.files))
     }
 
     /// Deal `frontier` out round-robin (neighbouring directories are alike in
@@ -216,7 +254,7 @@ impl Repo {
         frontier: VecDeque<Work>,
         threads: usize,
         filter: &F,
-    ) -> Result<(Vec<RawChange>, Files), GitError>
+    ) -> Result<Done, GitError>
     where
         F: HeadFilter,
     {
@@ -236,23 +274,19 @@ impl Repo {
                         let odb = git.odb().map_err(ctx("cannot open the object database"))?;
                         let mut found = Found::new(filter);
                         found.run(&odb, share)?;
-                        Ok((found.raw, found.files))
+                        Ok(found.finish())
                     })
                 })
                 .collect();
             mine.run(odb, my_share)?;
-            let (mut raw, mut files) = (mine.raw, mine.files);
+            let mut done = mine.finish();
             for helper in helpers {
                 match helper.join() {
-                    Ok(found) => {
-                        let (r, f) = found?;
-                        raw.extend(r);
-                        files.extend(f);
-                    }
+                    Ok(found) => done.extend(found?),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
-            Ok((raw, files))
+            Ok(done)
         })
     }
 }

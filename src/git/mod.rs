@@ -122,6 +122,19 @@ pub struct ChangeSet {
     pub changes: Vec<FileChange>,
 }
 
+impl ChangeSet {
+    /// The order every change set is handed out in: by path, then old path.
+    /// (path, old path) is unique in a change set (a path is added, deleted,
+    /// modified or a rename target once), so an unstable sort is exact.
+    pub(crate) fn sort(&mut self) {
+        self.changes.sort_unstable_by(|a, b| {
+            a.path()
+                .cmp(b.path())
+                .then_with(|| a.old_path().cmp(&b.old_path()))
+        });
+    }
+}
+
 /// The kind of a tree entry from its git file mode; `None` for trees and
 /// modes git does not write.
 pub(crate) fn entry_kind(mode: i32) -> Option<EntryKind> {

@@ -102,7 +102,7 @@ pub(crate) fn detect(
         match change {
             RawChange::Added(e) => added.push(e),
             RawChange::Deleted(e) => deleted.push(e),
-            RawChange::Modified(o, n) => out.push(modified(o.into_side(), n.into_side())),
+            RawChange::Modified(o, n) => out.push(modified_change(o, n)),
         }
     }
     // Deterministic pairing regardless of traversal order.
@@ -146,6 +146,12 @@ pub(crate) fn detect(
         });
     }
     Ok(out)
+}
+
+/// A same-path change as it appears in a change set. Needs no other change,
+/// so the traversal's workers convert their own (`listing.rs`).
+pub(crate) fn modified_change(old: Entry, new: Entry) -> FileChange {
+    modified(old.into_side(), new.into_side())
 }
 
 /// Same blob id, compatible kind (file/executable with each other, symlink with symlink).
