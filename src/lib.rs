@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod git;
 pub mod github;
 pub mod history;
+mod http;
 pub mod lint;
 pub mod mirror;
 pub mod model;

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// 256 bits: a set of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Bytes([u64; 4]);
+pub(super) struct Bytes([u64; 4]);
 
 impl Bytes {
     const NONE: Bytes = Bytes([0; 4]);
@@ -192,8 +192,9 @@ fn tokens(pattern: &str) -> Option<Vec<Token>> {
 }
 
 /// The bytes of the class opened at `open` (globset's rules: `!` or `^`
-/// negates, a `]` first is literal, `a-z` ranges) and the index of its `]`.
-fn class(bytes: &[u8], open: usize) -> Option<(Bytes, usize)> {
+/// negates, a `]` first is literal, `a-z` ranges) and the index of its `]`;
+/// `None` when the class is not closed.
+pub(super) fn class(bytes: &[u8], open: usize) -> Option<(Bytes, usize)> {
     let mut i = open + 1;
     let negated = matches!(bytes.get(i), Some(b'!' | b'^'));
     if negated {

@@ -134,24 +134,11 @@ fn last_separator(glob: &str) -> Option<Option<usize>> {
     (depth == 0).then_some(last)
 }
 
-/// Index of the `]` closing the class opened at `open`, following globset's
-/// rules: a `]` right after `[`, `[!` or `[^` is a literal. `None` when the
-/// class is not closed.
+/// Index of the `]` closing the class opened at `open`; `None` when the
+/// class is not closed. Globset's rules, read in one place
+/// ([`super::gate::class`]).
 fn class_end(bytes: &[u8], open: usize) -> Option<usize> {
-    let mut i = open + 1;
-    if matches!(bytes.get(i), Some(b'!' | b'^')) {
-        i += 1;
-    }
-    if bytes.get(i) == Some(&b']') {
-        i += 1;
-    }
-    while i < bytes.len() {
-        if bytes[i] == b']' {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
+    super::gate::class(bytes, open).map(|(_, end)| end)
 }
 
 #[cfg(test)]

@@ -309,7 +309,7 @@ impl Matcher {
     /// see [`Matcher::is_watched_in`].
     pub fn dir_view(&self, dir: &[u8]) -> DirView {
         match std::str::from_utf8(dir) {
-            Ok(d) => DirView(Some(self.dir_state(&d.to_ascii_lowercase()))),
+            Ok(d) => DirView(Some(self.dir_state(&lowercase(d)))),
             // Decided path by path, on the lossily decoded path.
             Err(_) => DirView(None),
         }
@@ -326,21 +326,10 @@ impl Matcher {
         let Some(state) = &dir.0 else {
             return exact();
         };
-        if state.excluded {
-            return false;
-        }
-        if std::str::from_utf8(name).is_err() {
+        let Ok(name) = std::str::from_utf8(name) else {
             return exact();
-        }
-        let may = state.includes_all || state.any_dir_name || !self.whole.is_empty() || {
-            if name.iter().any(u8::is_ascii_uppercase) {
-                self.any_dir_names
-                    .is_match_bytes(&name.to_ascii_lowercase())
-            } else {
-                self.any_dir_names.is_match_bytes(name)
-            }
         };
-        may && exact()
+        self.may_match(state, &lowercase(name)) && exact()
     }
 
     /// Cheap reject first: most files of a tree match no glob at all, and
@@ -360,18 +349,9 @@ impl Matcher {
         if path.is_empty() {
             return None;
         }
-        // This runs for every file of a tree walk: a folding loop (no early
-        // exit) the compiler vectorises, and a byte search for the last `/`.
-        let bytes = path.as_bytes();
-        let upper = bytes.iter().fold(false, |u, b| u | b.is_ascii_uppercase());
-        let base_len = path.len() - bytes.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        let base_len = path.len() - path.rfind('/').map_or(0, |i| i + 1);
         // ASCII lower case keeps every byte offset.
-        let lower = if upper {
-            std::borrow::Cow::Owned(path.to_ascii_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(path)
-        };
-        Some((lower, base_len))
+        Some((lowercase(path), base_len))
     }
 
     /// The document (and the like) never triggers; asked only of paths that
@@ -496,6 +476,15 @@ impl Matcher {
             excluded,
             includes_all,
         }
+    }
+}
+
+/// ASCII lower case, borrowed when there is nothing to change (most paths).
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -69,10 +69,7 @@ impl Owned {
     }
 
     pub(super) fn is_match(&self, path: &str) -> bool {
-        self.is_match_bytes(path.as_bytes())
-    }
-
-    pub(super) fn is_match_bytes(&self, path: &[u8]) -> bool {
+        let path = path.as_bytes();
         if self.owner.is_empty() || !self.gate.may_match(path) {
             return false;
         }

@@ -35,7 +35,7 @@ impl Default for GitHubConfig {
     fn default() -> Self {
         GitHubConfig {
             api_url: DEFAULT_API_URL.to_string(),
-            user_agent: concat!("secarch/", env!("CARGO_PKG_VERSION")).to_string(),
+            user_agent: crate::http::USER_AGENT.to_string(),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),

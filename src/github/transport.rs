@@ -195,7 +195,7 @@ impl Transport {
                         operation: req.operation,
                         request: req.line(),
                         attempts: attempt,
-                        message: describe_transport_error(&e),
+                        message: crate::http::error_chain(&e),
                     }
                 };
                 return Attempt::Retry { error, wait: None };
@@ -339,20 +339,6 @@ fn github_message(body: &[u8]) -> String {
         message.push('…');
     }
     message
-}
-
-/// A transport error's description with its source chain (reqwest's top level alone says
-/// "error sending request"), without the URL's query.
-fn describe_transport_error(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -36,12 +36,12 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
 
+use crate::http::{USER_AGENT, error_chain};
+
 use super::url::{RemoteKind, RemoteUrl};
 
 /// The user name GitHub expects with an installation token.
 pub(crate) const TOKEN_USER: &str = "x-access-token";
-
-const USER_AGENT: &str = concat!("secarch/", env!("CARGO_PKG_VERSION"));
 
 /// Why the transport failed. Messages never contain the token (it is only
 /// ever put in an `Authorization` header); `fetch.rs` redacts them anyway.
@@ -237,21 +237,6 @@ impl Session {
 fn media_type_is(value: &str, expected: &str) -> bool {
     let media = value.split(';').next().unwrap_or_default().trim();
     media.eq_ignore_ascii_case(expected)
-}
-
-/// `e` and its sources, each once (reqwest and hyper repeat each other).
-pub(crate) fn error_chain(e: &(dyn StdError + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(source) = next {
-        let text = source.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = source.source();
-    }
-    out
 }
 
 /// Whether rustls refused the server's certificate somewhere in `e`'s
