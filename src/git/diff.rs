@@ -11,14 +11,14 @@
 //! (`renames.rs`).
 
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 use std::iter::Peekable;
 
 use git2::{Odb, Oid};
 
 use super::error::{GitError, ctx};
-use super::renames::{self, DEFAULT_RENAME_LIMIT, Entry};
-use super::repo::{Repo, reopen};
+use super::listing::NoFiles;
+use super::renames::{DEFAULT_RENAME_LIMIT, Entry};
+use super::repo::Repo;
 use super::tree::{self, RawEntry, join};
 use super::{ChangeKind, ChangeSet, EntryKind, FileChange, Side};
 
@@ -69,8 +69,8 @@ impl Repo {
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
-        let raw = self.diff_trees(Some(old), Some(new), opts.threads)?;
-        self.finish_change_set(base_oid, head_oid, raw, opts)
+        let done = self.traverse(Some(old), Some(new), opts.threads, NoFiles)?;
+        self.change_set_from(base_oid, head_oid, done, opts)
     }
 
     /// Both commits and their root trees.
@@ -94,86 +94,6 @@ impl Repo {
             tree_of(head_oid, "head")?,
         ))
     }
-
-    /// Rename detection and the stable order of a change set.
-    pub(super) fn finish_change_set(
-        &self,
-        base: Oid,
-        head: Oid,
-        raw: Vec<RawChange>,
-        opts: &ChangeSetOptions,
-    ) -> Result<ChangeSet, GitError> {
-        let changes: Vec<FileChange> = renames::detect(self, raw, opts)?;
-        let mut set = ChangeSet {
-            base: base.to_string(),
-            head: head.to_string(),
-            changes,
-        };
-        set.sort();
-        Ok(set)
-    }
-
-    /// Every changed non-tree entry between two trees (`None`: the empty
-    /// tree), in no particular order.
-    ///
-    /// Starts breadth-first on this thread; when the change turns out to
-    /// span many directories, the pending directory pairs are dealt out to
-    /// worker threads, each with its own handle on the repository (libgit2
-    /// objects are not shared across threads). The work is inflating trees,
-    /// so a large diff scales with the cores; a small one never spawns.
-    pub(crate) fn diff_trees(
-        &self,
-        old: Option<Oid>,
-        new: Option<Oid>,
-        threads: usize,
-    ) -> Result<Vec<RawChange>, GitError> {
-        let odb = self
-            .git
-            .odb()
-            .map_err(ctx("cannot open the object database"))?;
-        let mut out = Vec::new();
-        let threads = thread_count(threads);
-        let mut frontier: VecDeque<Pair> = VecDeque::from([(Vec::new(), old, new)]);
-        while let Some(pair) = frontier.pop_front() {
-            diff_level(&odb, pair, &mut out, &mut |p| frontier.push_back(p))?;
-            if threads > 1 && frontier.len() >= PARALLEL_MIN_PAIRS {
-                break;
-            }
-        }
-        if frontier.is_empty() {
-            return Ok(out);
-        }
-        // Round-robin, so neighbouring (similar) directories spread evenly.
-        let mut shares: Vec<Vec<Pair>> = vec![Vec::new(); threads];
-        for (i, pair) in frontier.into_iter().enumerate() {
-            shares[i % threads].push(pair);
-        }
-        let mine = shares.swap_remove(0);
-        let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
-        std::thread::scope(|scope| {
-            let helpers: Vec<_> = shares
-                .into_iter()
-                .map(|share| {
-                    let gitdir = gitdir.clone();
-                    scope.spawn(move || -> Result<Vec<RawChange>, GitError> {
-                        let git = reopen(&gitdir, trusted)?;
-                        let odb = git.odb().map_err(ctx("cannot open the object database"))?;
-                        let mut out = Vec::new();
-                        diff_stack(&odb, share, &mut out)?;
-                        Ok(out)
-                    })
-                })
-                .collect();
-            diff_stack(&odb, mine, &mut out)?;
-            for helper in helpers {
-                match helper.join() {
-                    Ok(changes) => out.extend(changes?),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            Ok(out)
-        })
-    }
 }
 
 /// Directories still to compare: path, old tree, new tree.
@@ -194,29 +114,6 @@ pub(super) fn thread_count(threads: usize) -> usize {
     }
 }
 
-/// Depth-first over a set of directory pairs.
-fn diff_stack(
-    odb: &Odb<'_>,
-    mut stack: Vec<Pair>,
-    out: &mut Vec<RawChange>,
-) -> Result<(), GitError> {
-    while let Some(pair) = stack.pop() {
-        diff_level(odb, pair, out, &mut |p| stack.push(p))?;
-    }
-    Ok(())
-}
-
-/// Compare one directory pair: file changes go to `out`, subdirectories
-/// that differ to `more`.
-fn diff_level(
-    odb: &Odb<'_>,
-    (prefix, old, new): Pair,
-    out: &mut Vec<RawChange>,
-    more: &mut dyn FnMut(Pair),
-) -> Result<(), GitError> {
-    diff_level_listing(odb, (prefix, old, new), out, more, None)
-}
-
 /// What the head side holds, reported while diffing (for the fingerprint):
 /// a file of the head tree, or an unchanged head subtree to list separately.
 pub(crate) enum Listed<'e> {
@@ -224,8 +121,10 @@ pub(crate) enum Listed<'e> {
     Subtree(Vec<u8>, Oid),
 }
 
-/// [`diff_level`], also reporting every entry of the new side to `list`.
-pub(super) fn diff_level_listing(
+/// Compare one directory pair: file changes go to `out`, subdirectories that
+/// differ to `more`, and, when `list` is given, every entry of the new side to
+/// `list` (files, and unchanged subtrees the diff skips).
+pub(super) fn diff_level(
     odb: &Odb<'_>,
     (prefix, old, new): Pair,
     out: &mut Vec<RawChange>,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::diff::RawChange;
 use super::error::{GitError, ctx};
+use super::listing::NoFiles;
 use super::repo::Repo;
 use super::{EntryKind, entry_kind};
 use crate::source::is_safe_relative;
@@ -223,14 +224,17 @@ impl Repo {
         };
         for parent in parents {
             let old = parent.as_ref().map(|p| p.tree_id());
-            let mut paths: Vec<String> = self
-                .diff_trees(old, Some(commit.tree_id()), 1)?
+            let done = self.traverse(old, Some(commit.tree_id()), 1, NoFiles)?;
+            let modified = done.modified.iter().map(|c| c.path().to_string());
+            let mut paths: Vec<String> = done
+                .raw
                 .into_iter()
                 .map(|c| match c {
                     RawChange::Added(e) | RawChange::Deleted(e) | RawChange::Modified(_, e) => {
                         lossy(&e.path)
                     }
                 })
+                .chain(modified)
                 .filter(|p| filter(p))
                 .collect();
             paths.sort();

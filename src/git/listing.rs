@@ -1,5 +1,5 @@
-//! The change set and the watched head files in one traversal, shared
-//! between threads like the diff itself.
+//! The tree traversal behind every diff: the change set, and optionally the
+//! watched head files in the same pass, shared between threads.
 //!
 //! `secarch check` needs both the diff of a range and the `(path, blob)` of
 //! every watched file at head (the content fingerprint). Done separately, the
@@ -9,14 +9,15 @@
 //! once enough directories are pending — changed pairs or unchanged subtrees,
 //! so a small change in a large repository spreads too — they are dealt out
 //! to worker threads, each with its own repository handle and its own copy of
-//! the filter (the path matcher keeps per-directory state).
+//! the filter (the path matcher keeps per-directory state). With [`NoFiles`]
+//! it is the plain diff: unchanged subtrees are skipped, not listed.
 
 use std::collections::VecDeque;
 
 use git2::{Odb, Oid};
 
 use super::diff::{
-    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level_listing, thread_count,
+    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, thread_count,
 };
 use super::error::{GitError, ctx};
 use super::renames;
@@ -44,6 +45,29 @@ pub trait HeadFilter: Clone + Send {
     fn enter(&mut self, dir: &[u8]) -> Self::Dir;
     /// `path`: the file's path; `name`: its last component.
     fn keep(&mut self, dir: &Self::Dir, path: &[u8], name: &[u8]) -> bool;
+    /// False when the filter keeps nothing: the traversal then skips
+    /// unchanged subtrees instead of listing them.
+    fn lists(&self) -> bool {
+        true
+    }
+}
+
+/// The filter of a plain diff: no head files.
+#[derive(Clone)]
+pub(crate) struct NoFiles;
+
+impl HeadFilter for NoFiles {
+    type Dir = ();
+
+    fn enter(&mut self, _dir: &[u8]) {}
+
+    fn keep(&mut self, _dir: &(), _path: &[u8], _name: &[u8]) -> bool {
+        false
+    }
+
+    fn lists(&self) -> bool {
+        false
+    }
 }
 
 /// A filter on whole paths (decoded as UTF-8, lossily), for callers with no
@@ -85,11 +109,14 @@ impl<F: HeadFilter> Found<F> {
         more: &mut dyn FnMut(Work),
     ) -> Result<(), GitError> {
         match work {
+            Work::Diff(pair) if !self.filter.lists() => {
+                diff_level(odb, pair, &mut self.raw, &mut |p| more(Work::Diff(p)), None)
+            }
             Work::Diff(pair) => {
                 let Found { raw, files, filter } = self;
                 let dir = filter.enter(&pair.0);
                 let mut unchanged = Vec::new();
-                diff_level_listing(
+                diff_level(
                     odb,
                     pair,
                     raw,
@@ -113,15 +140,15 @@ impl<F: HeadFilter> Found<F> {
                     if entry.is_tree() {
                         more(Work::List(path, entry.id()));
                     } else {
-                        let (files, filter) = (&mut self.files, &mut self.filter);
+                        let (id, mode) = (entry.id(), entry.mode);
                         keep(
-                            files,
-                            filter,
+                            &mut self.files,
+                            &mut self.filter,
                             &dir,
                             path,
                             entry.name,
-                            entry.id(),
-                            entry.mode,
+                            id,
+                            mode,
                         );
                     }
                 }
@@ -159,11 +186,13 @@ impl<F: HeadFilter> Found<F> {
     }
 }
 
-/// A worker's results.
-struct Done {
+/// A traversal's results.
+pub(crate) struct Done {
     /// Additions and deletions (rename candidates).
-    raw: Vec<RawChange>,
-    modified: Vec<FileChange>,
+    pub(crate) raw: Vec<RawChange>,
+    /// Same-path changes, converted by the workers.
+    pub(crate) modified: Vec<FileChange>,
+    /// Head files the filter kept, in no particular order.
     files: Files,
 }
 
@@ -215,34 +244,61 @@ impl Repo {
         F: HeadFilter,
     {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let mut done = self.traverse(Some(old), Some(new), opts.threads, filter)?;
+        let mut files = std::mem::take(&mut done.files);
+        files.sort_unstable();
+        Ok((self.change_set_from(base_oid, head_oid, done, opts)?, files))
+    }
+
+    /// Rename detection over a traversal's additions and deletions, and the
+    /// order every change set is handed out in.
+    pub(super) fn change_set_from(
+        &self,
+        base: Oid,
+        head: Oid,
+        mut done: Done,
+        opts: &ChangeSetOptions,
+    ) -> Result<ChangeSet, GitError> {
+        let mut changes = ChangeSet {
+            base: base.to_string(),
+            head: head.to_string(),
+            changes: renames::detect(self, done.raw, opts)?,
+        };
+        changes.changes.append(&mut done.modified);
+        changes.sort();
+        Ok(changes)
+    }
+
+    /// Diff two trees (`None`: the empty tree) and list the head files
+    /// `filter` keeps. Starts breadth-first on this thread; once enough
+    /// directories are pending they are dealt out to up to `threads` workers
+    /// (`0`: one per core), each with its own repository handle (libgit2
+    /// objects are not shared across threads). A small change never spawns.
+    pub(crate) fn traverse<F: HeadFilter>(
+        &self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        threads: usize,
+        filter: F,
+    ) -> Result<Done, GitError> {
         let odb = self
             .git
             .odb()
             .map_err(ctx("cannot open the object database"))?;
-        let threads = thread_count(opts.threads);
+        let threads = thread_count(threads);
         let mut mine = Found::new(filter.clone());
-        let mut frontier = VecDeque::from([Work::Diff((Vec::new(), Some(old), Some(new)))]);
+        let mut frontier = VecDeque::from([Work::Diff((Vec::new(), old, new))]);
         while let Some(work) = frontier.pop_front() {
             mine.step(&odb, work, &mut |w| frontier.push_back(w))?;
             if threads > 1 && frontier.len() >= PARALLEL_MIN_PAIRS {
                 break;
             }
         }
-        let mut done = if threads <= 1 || frontier.is_empty() {
+        if threads <= 1 || frontier.is_empty() {
             mine.run(&odb, frontier.into())?;
-            mine.finish()
-        } else {
-            self.spread(&odb, mine, frontier, threads, &filter)?
-        };
-        done.files.sort_unstable();
-        let mut changes = ChangeSet {
-            base: base_oid.to_string(),
-            head: head_oid.to_string(),
-            changes: renames::detect(self, done.raw, opts)?,
-        };
-        changes.changes.append(&mut done.modified);
-        changes.sort();
-        Ok((changes, done.files))
+            return Ok(mine.finish());
+        }
+        self.spread(&odb, mine, frontier, threads, &filter)
     }
 
     /// Deal `frontier` out round-robin (neighbouring directories are alike in
