@@ -8,8 +8,8 @@
 //! by the same workers. Work starts breadth-first on the caller's thread;
 //! once enough directories are pending — changed pairs or unchanged subtrees,
 //! so a small change in a large repository spreads too — they are dealt out
-//! to worker threads, each with its own repository handle and its own copy of
-//! the filter (the path matcher keeps per-directory state). With [`NoFiles`]
+//! to worker threads, each with its own object database (its own pack lock,
+//! see `repo::worker_odb`) and its own copy of the filter (the path matcher keeps per-directory state). With [`NoFiles`]
 //! it is the plain diff: unchanged subtrees are skipped, not listed.
 
 use std::collections::VecDeque;
@@ -21,7 +21,7 @@ use super::diff::{
 };
 use super::error::{GitError, ctx};
 use super::renames;
-use super::repo::{Repo, reopen};
+use super::repo::{Repo, reopen, worker_odb};
 use super::tree::{self, join};
 use super::{ChangeSet, EntryKind, FileChange};
 
@@ -30,6 +30,16 @@ use super::{ChangeSet, EntryKind, FileChange};
 enum Work {
     Diff(Pair),
     List(Vec<u8>, Oid),
+}
+
+impl Work {
+    /// An object this unit reads.
+    fn object(&self) -> Option<Oid> {
+        match self {
+            Work::Diff((_, old, new)) => new.or(*old),
+            Work::List(_, id) => Some(*id),
+        }
+    }
 }
 
 /// Head files kept by the filter: `(path, blob id)`.
@@ -272,8 +282,9 @@ impl Repo {
     /// Diff two trees (`None`: the empty tree) and list the head files
     /// `filter` keeps. Starts breadth-first on this thread; once enough
     /// directories are pending they are dealt out to up to `threads` workers
-    /// (`0`: one per core), each with its own repository handle (libgit2
-    /// objects are not shared across threads). A small change never spawns.
+    /// (`0`: one per core), each with its own object database (libgit2
+    /// objects are not shared across threads, and a shared pack would be read
+    /// under one lock). A small change never spawns.
     pub(crate) fn traverse<F: HeadFilter>(
         &self,
         old: Option<Oid>,
@@ -320,14 +331,24 @@ impl Repo {
         }
         let my_share = shares.swap_remove(0);
         let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
+        let objects = self.git.commondir().join("objects");
         std::thread::scope(|scope| {
             let helpers: Vec<_> = shares
                 .into_iter()
-                .map(|share| {
-                    let (gitdir, filter) = (gitdir.clone(), filter.clone());
+                .enumerate()
+                .map(|(i, share)| {
+                    let (gitdir, objects, filter) =
+                        (gitdir.clone(), objects.clone(), filter.clone());
                     scope.spawn(move || -> Result<_, GitError> {
-                        let git = reopen(&gitdir, trusted)?;
-                        let odb = git.odb().map_err(ctx("cannot open the object database"))?;
+                        let git;
+                        let probe = share.first().and_then(Work::object);
+                        let odb = match probe.and_then(|id| worker_odb(&objects, i + 1, id)) {
+                            Some(odb) => odb,
+                            None => {
+                                git = reopen(&gitdir, trusted)?;
+                                git.odb().map_err(ctx("cannot open the object database"))?
+                            }
+                        };
                         let mut found = Found::new(filter);
                         found.run(&odb, share)?;
                         Ok(found.finish())

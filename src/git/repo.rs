@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use git2::{ErrorCode, ObjectType, Oid, Repository};
+use git2::{ErrorCode, ObjectType, Odb, Oid, Repository};
 
 use super::error::{GitError, ctx};
 
@@ -227,6 +227,34 @@ fn tune_libgit2() {
         git2::opts::strict_hash_verification(false);
         git2::opts::enable_caching(false);
     });
+}
+
+/// An object database of its own for worker thread `n` (1, 2, …), reading
+/// the objects of a repository already opened by [`Repo::open_with`], or
+/// `None` when it cannot be set up (the caller then uses [`reopen`]).
+/// `probe`: an object the worker is about to read, to confirm the database
+/// finds the repository's objects.
+///
+/// Why not a second `Repository`: libgit2 keeps one `git_pack_file` per pack
+/// *path* for the whole process, shared by every handle, and each object read
+/// takes that pack's mutex several times (index lookup, window, delta-base
+/// cache). Two threads reading trees then spend much of their time handing
+/// that lock back and forth (about a thousand futex calls in a 100k-file
+/// check, see BENCHMARKS.md). Reaching the same object directory through an
+/// equivalent path spelt differently (`objects/.`, `objects/./.`, …) gives the
+/// worker its own pack structures and lock; only libgit2's global window-list
+/// mutex stays shared. Should libgit2 ever canonicalise the path, workers
+/// share the pack again: slower, same results. Loose objects and alternates
+/// are read as by the repository itself (`git_odb_add_disk_alternate` loads
+/// both).
+pub(crate) fn worker_odb(objects: &Path, n: usize, probe: Oid) -> Option<Odb<'static>> {
+    let mut spelt = objects.to_str()?.trim_end_matches('/').to_string();
+    for _ in 0..n.max(1) {
+        spelt.push_str("/.");
+    }
+    let odb = Odb::new().ok()?;
+    odb.add_disk_alternate(&spelt).ok()?;
+    odb.exists(probe).then_some(odb)
 }
 
 /// A second handle on a repository already opened by [`Repo::open_with`]

@@ -462,4 +462,20 @@ fn wide_change_across_many_directories_is_complete() {
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
+
+    // Packed, as in a clone: workers read the pack through their own object
+    // databases (`worker_odb`) and still agree.
+    f.git(&["repack", "-adq"]);
+    let packed = f.repo();
+    for threads in [1, 2, 3] {
+        let opts = ChangeSetOptions {
+            threads,
+            ..Default::default()
+        };
+        assert_eq!(
+            packed.change_set_with(&base, &head, &opts).unwrap().changes,
+            cs.changes,
+            "{threads} threads on a packed repository"
+        );
+    }
 }

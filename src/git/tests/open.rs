@@ -259,3 +259,47 @@ fn read_blob_refuses_blobs_over_the_cap() {
         "{err}"
     );
 }
+
+#[test]
+fn worker_object_databases_read_packed_loose_and_borrowed_objects() {
+    use git2::Oid;
+
+    use crate::git::repo::worker_odb;
+
+    let origin = Fixture::new("main");
+    origin.write("packed.txt", "in the pack\n");
+    origin.commit("packed");
+    origin.git(&["repack", "-adq"]);
+    origin.write("loose.txt", "a loose object\n");
+    origin.commit("loose");
+    // A clone sharing the origin's objects through `objects/info/alternates`,
+    // with one object of its own.
+    let parent = tempfile::tempdir().unwrap();
+    let origin_path = origin.path().to_str().unwrap();
+    git_in(
+        parent.path(),
+        &["clone", "-q", "--shared", origin_path, "clone"],
+        1_700_000_000,
+    );
+    let clone = parent.path().join("clone");
+    std::fs::write(clone.join("own.txt"), "the clone's own\n").unwrap();
+    git_in(&clone, &["add", "own.txt"], 1_700_000_000);
+    let oid = |dir: &std::path::Path, path: &str| {
+        Oid::from_str(&git_in(dir, &["rev-parse", &format!("HEAD:{path}")], 0)).unwrap()
+    };
+    let own = Oid::from_str(&git_in(&clone, &["rev-parse", ":own.txt"], 0)).unwrap();
+    let packed = oid(&clone, "packed.txt");
+    let loose = oid(&clone, "loose.txt");
+
+    let objects = clone.join(".git/objects");
+    for n in [1, 2, 3] {
+        let odb = worker_odb(&objects, n, packed).expect("a worker database");
+        assert_eq!(odb.read(packed).unwrap().data(), b"in the pack\n");
+        assert_eq!(odb.read(loose).unwrap().data(), b"a loose object\n");
+        assert_eq!(odb.read(own).unwrap().data(), b"the clone's own\n");
+    }
+    // An object the repository lacks: no database, the caller falls back.
+    let absent = Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+    assert!(worker_odb(&objects, 1, absent).is_none());
+    assert!(worker_odb(&clone.join("no-such-dir"), 1, packed).is_none());
+}
