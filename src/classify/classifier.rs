@@ -24,8 +24,8 @@ impl HeadFilter for WatchFilter {
         self.matcher.dir_view(dir)
     }
 
-    fn keep(&mut self, dir: &DirView, path: &[u8], name: &[u8]) -> bool {
-        self.matcher.is_watched_in(dir, path, name)
+    fn keep(&mut self, dir: &DirView, parent: &[u8], name: &[u8]) -> bool {
+        self.matcher.is_watched_in(dir, parent, name)
     }
 }
 

@@ -315,13 +315,20 @@ impl Matcher {
         }
     }
 
-    /// [`Matcher::is_watched`] for a file of `dir` (`name`: the last
-    /// component of `path`). Most files are rejected on their name alone;
-    /// the others are decided on the whole path, exactly as `is_watched`.
-    pub fn is_watched_in(&self, dir: &DirView, path: &[u8], name: &[u8]) -> bool {
-        let exact = || match std::str::from_utf8(path) {
-            Ok(p) => self.is_watched(p),
-            Err(_) => self.is_watched(&String::from_utf8_lossy(path)),
+    /// [`Matcher::is_watched`] for the file `name` of the directory `parent`
+    /// (`dir`: its view). Most files are rejected on their name alone, before
+    /// their path is even put together; the others are decided on the whole
+    /// path, exactly as `is_watched`.
+    pub fn is_watched_in(&self, dir: &DirView, parent: &[u8], name: &[u8]) -> bool {
+        let exact = || {
+            let path = match parent {
+                [] => name.to_vec(),
+                _ => [parent, b"/", name].concat(),
+            };
+            match std::str::from_utf8(&path) {
+                Ok(p) => self.is_watched(p),
+                Err(_) => self.is_watched(&String::from_utf8_lossy(&path)),
+            }
         };
         let Some(state) = &dir.0 else {
             return exact();

@@ -115,9 +115,11 @@ pub(super) fn thread_count(threads: usize) -> usize {
 }
 
 /// What the head side holds, reported while diffing (for the fingerprint):
-/// a file of the head tree, or an unchanged head subtree to list separately.
+/// a file of the head tree (with its directory's path: the whole path is
+/// built only for files the listing keeps), or an unchanged head subtree to
+/// list separately.
 pub(crate) enum Listed<'e> {
-    File(Vec<u8>, RawEntry<'e>),
+    File(&'e [u8], RawEntry<'e>),
     Subtree(Vec<u8>, Oid),
 }
 
@@ -159,7 +161,7 @@ pub(super) fn diff_level(
                 if let Some(list) = list.as_mut()
                     && !n.is_tree()
                 {
-                    list(Listed::File(path.clone(), n));
+                    list(Listed::File(&prefix, n));
                 }
                 if n.is_tree() {
                     more((path, None, Some(n.id())));
@@ -176,7 +178,7 @@ pub(super) fn diff_level(
                             list(Listed::Subtree(join(&prefix, n.name), n.id()));
                         }
                     } else {
-                        list(Listed::File(join(&prefix, n.name), n));
+                        list(Listed::File(&prefix, n));
                     }
                 }
                 if o.raw_id == n.raw_id && o.mode == n.mode {

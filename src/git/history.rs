@@ -7,7 +7,6 @@ use std::path::Path;
 use git2::{Commit, ErrorCode, Oid, Sort, Tree};
 use serde::Serialize;
 
-use super::diff::RawChange;
 use super::error::{GitError, ctx};
 use super::listing::NoFiles;
 use super::repo::Repo;
@@ -227,13 +226,10 @@ impl Repo {
             let done = self.traverse(old, Some(commit.tree_id()), 1, NoFiles)?;
             let modified = done.modified.iter().map(|c| c.path().to_string());
             let mut paths: Vec<String> = done
-                .raw
+                .added
                 .into_iter()
-                .map(|c| match c {
-                    RawChange::Added(e) | RawChange::Deleted(e) | RawChange::Modified(_, e) => {
-                        lossy(&e.path)
-                    }
-                })
+                .chain(done.deleted)
+                .map(|c| c.side.path)
                 .chain(modified)
                 .filter(|p| filter(p))
                 .collect();

@@ -20,7 +20,7 @@ use super::diff::{
     ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, thread_count,
 };
 use super::error::{GitError, ctx};
-use super::renames;
+use super::renames::{self, Candidate};
 use super::repo::{Repo, reopen, worker_odb};
 use super::tree::{self, join};
 use super::{ChangeSet, EntryKind, FileChange};
@@ -53,8 +53,11 @@ pub trait HeadFilter: Clone + Send {
     type Dir;
     /// `dir`: the directory's path (`/`-separated bytes, empty for the root).
     fn enter(&mut self, dir: &[u8]) -> Self::Dir;
-    /// `path`: the file's path; `name`: its last component.
-    fn keep(&mut self, dir: &Self::Dir, path: &[u8], name: &[u8]) -> bool;
+    /// A file of that directory: `parent` is the directory's path again,
+    /// `name` the file's. The whole path is left to the filter to build: most
+    /// files are turned down on their name alone, and the traversal builds
+    /// paths only for the files kept.
+    fn keep(&mut self, dir: &Self::Dir, parent: &[u8], name: &[u8]) -> bool;
     /// False when the filter keeps nothing: the traversal then skips
     /// unchanged subtrees instead of listing them.
     fn lists(&self) -> bool {
@@ -71,7 +74,7 @@ impl HeadFilter for NoFiles {
 
     fn enter(&mut self, _dir: &[u8]) {}
 
-    fn keep(&mut self, _dir: &(), _path: &[u8], _name: &[u8]) -> bool {
+    fn keep(&mut self, _dir: &(), _parent: &[u8], _name: &[u8]) -> bool {
         false
     }
 
@@ -90,8 +93,8 @@ impl<F: FnMut(&str) -> bool + Clone + Send> HeadFilter for ByPath<F> {
 
     fn enter(&mut self, _dir: &[u8]) {}
 
-    fn keep(&mut self, _dir: &(), path: &[u8], _name: &[u8]) -> bool {
-        (self.0)(&String::from_utf8_lossy(path))
+    fn keep(&mut self, _dir: &(), parent: &[u8], name: &[u8]) -> bool {
+        (self.0)(&String::from_utf8_lossy(&join(parent, name)))
     }
 }
 
@@ -132,8 +135,8 @@ impl<F: HeadFilter> Found<F> {
                     raw,
                     &mut |p| more(Work::Diff(p)),
                     Some(&mut |item: Listed<'_>| match item {
-                        Listed::File(path, e) => {
-                            keep(files, filter, &dir, path, e.name, e.id(), e.mode)
+                        Listed::File(parent, e) => {
+                            keep(files, filter, &dir, parent, e.name, e.id(), e.mode)
                         }
                         Listed::Subtree(path, id) => unchanged.push(Work::List(path, id)),
                     }),
@@ -146,16 +149,15 @@ impl<F: HeadFilter> Found<F> {
                 let dir = self.filter.enter(&prefix);
                 for entry in tree::entries(obj.data()) {
                     let entry = entry.map_err(|why| tree::corrupt(id, &prefix, why))?;
-                    let path = join(&prefix, entry.name);
                     if entry.is_tree() {
-                        more(Work::List(path, entry.id()));
+                        more(Work::List(join(&prefix, entry.name), entry.id()));
                     } else {
                         let (id, mode) = (entry.id(), entry.mode);
                         keep(
                             &mut self.files,
                             &mut self.filter,
                             &dir,
-                            path,
+                            &prefix,
                             entry.name,
                             id,
                             mode,
@@ -177,30 +179,40 @@ impl<F: HeadFilter> Found<F> {
         Ok(())
     }
 
-    /// Hand over the results: the changes, with same-path modifications
-    /// already converted here (on this worker) — only additions and deletions
-    /// wait for the serial rename detection.
+    /// Hand over the results, prepared here on the worker so little waits
+    /// for the serial rename detection: same-path modifications converted,
+    /// additions and deletions in their change-set form, each list sorted by
+    /// path (the caller merges the workers' sorted runs).
     fn finish(self) -> Done {
         let mut done = Done {
-            raw: Vec::new(),
+            added: Vec::new(),
+            deleted: Vec::new(),
             modified: Vec::new(),
             files: self.files,
         };
         for change in self.raw {
             match change {
                 RawChange::Modified(o, n) => done.modified.push(renames::modified_change(o, n)),
-                other => done.raw.push(other),
+                RawChange::Added(e) => done.added.push(e.into()),
+                RawChange::Deleted(e) => done.deleted.push(e.into()),
             }
         }
+        // Paths are unique within each list, so unstable sorts are exact.
+        done.added.sort_unstable_by(renames::by_path);
+        done.deleted.sort_unstable_by(renames::by_path);
+        done.modified
+            .sort_unstable_by(|a, b| a.path().cmp(b.path()));
         done
     }
 }
 
 /// A traversal's results.
 pub(crate) struct Done {
-    /// Additions and deletions (rename candidates).
-    pub(crate) raw: Vec<RawChange>,
-    /// Same-path changes, converted by the workers.
+    /// Additions and deletions (rename candidates), each a run of sorted
+    /// runs: one per worker, in the order they were joined.
+    pub(crate) added: Vec<Candidate>,
+    pub(crate) deleted: Vec<Candidate>,
+    /// Same-path changes, converted by the workers; sorted runs too.
     pub(crate) modified: Vec<FileChange>,
     /// Head files the filter kept, in no particular order.
     files: Files,
@@ -208,7 +220,8 @@ pub(crate) struct Done {
 
 impl Done {
     fn extend(&mut self, other: Done) {
-        self.raw.extend(other.raw);
+        self.added.extend(other.added);
+        self.deleted.extend(other.deleted);
         self.modified.extend(other.modified);
         self.files.extend(other.files);
     }
@@ -219,7 +232,7 @@ fn keep<F: HeadFilter>(
     files: &mut Files,
     filter: &mut F,
     dir: &F::Dir,
-    path: Vec<u8>,
+    parent: &[u8],
     name: &[u8],
     id: Oid,
     mode: i32,
@@ -227,11 +240,11 @@ fn keep<F: HeadFilter>(
     if matches!(
         super::entry_kind(mode),
         Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
-    ) && filter.keep(dir, &path, name)
+    ) && filter.keep(dir, parent, name)
     {
         // Valid UTF-8 is the rule: take the fast check, and the lossy
         // conversion (what every other path of secarch shows) only otherwise.
-        let path = String::from_utf8(path)
+        let path = String::from_utf8(join(parent, name))
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         files.push((path, id.to_string()));
     }
@@ -269,10 +282,14 @@ impl Repo {
         mut done: Done,
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
+        // Stable sorts find the workers' sorted runs and merge them in
+        // linear time; an unstable sort would start over.
+        done.added.sort_by(renames::by_path);
+        done.deleted.sort_by(renames::by_path);
         let mut changes = ChangeSet {
             base: base.to_string(),
             head: head.to_string(),
-            changes: renames::detect(self, done.raw, opts)?,
+            changes: renames::detect(self, done.added, done.deleted, opts)?,
         };
         changes.changes.append(&mut done.modified);
         changes.sort();

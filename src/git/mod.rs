@@ -125,9 +125,11 @@ pub struct ChangeSet {
 impl ChangeSet {
     /// The order every change set is handed out in: by path, then old path.
     /// (path, old path) is unique in a change set (a path is added, deleted,
-    /// modified or a rename target once), so an unstable sort is exact.
+    /// modified or a rename target once), so any sort gives this order; the
+    /// stable one is used because it merges the sorted runs the traversal
+    /// hands over (per worker, per kind) in near-linear time.
     pub(crate) fn sort(&mut self) {
-        self.changes.sort_unstable_by(|a, b| {
+        self.changes.sort_by(|a, b| {
             a.path()
                 .cmp(b.path())
                 .then_with(|| a.old_path().cmp(&b.old_path()))

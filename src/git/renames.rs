@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use git2::{ObjectType, Odb, Oid};
 
-use super::diff::{ChangeSetOptions, RawChange, modified};
+use super::diff::{ChangeSetOptions, modified};
 use super::error::{GitError, ctx};
 use super::repo::Repo;
 use super::similarity::{Signature, signature, similarity, sizes_compatible};
@@ -66,17 +66,44 @@ impl Entry {
             kind: self.kind,
         }
     }
+}
 
-    fn basename(&self) -> &[u8] {
-        self.path
-            .rsplit(|&b| b == b'/')
-            .next()
-            .unwrap_or(&self.path)
+/// An addition or deletion waiting for rename detection: already in its
+/// change-set form (converted by the traversal's worker that found it, not
+/// by the serial detection), with its id kept binary for the joins.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub side: Side,
+    id: Oid,
+}
+
+impl From<Entry> for Candidate {
+    fn from(e: Entry) -> Candidate {
+        let id = e.id;
+        Candidate {
+            side: e.into_side(),
+            id,
+        }
+    }
+}
+
+impl Candidate {
+    fn basename(&self) -> &str {
+        self.side.path.rsplit('/').next().unwrap_or(&self.side.path)
     }
 
     fn is_regular(&self) -> bool {
-        matches!(self.kind, EntryKind::File | EntryKind::Executable)
+        matches!(self.side.kind, EntryKind::File | EntryKind::Executable)
     }
+
+    fn kind(&self) -> EntryKind {
+        self.side.kind
+    }
+}
+
+/// Order of the candidates [`detect`] takes: by path.
+pub(crate) fn by_path(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    a.side.path.cmp(&b.side.path)
 }
 
 /// Lowercase hex of an id, without going through `fmt` (10k+ per change set).
@@ -90,26 +117,18 @@ fn hex_id(id: Oid) -> String {
     out
 }
 
-/// Pair deletions with additions into renames; everything else passes through.
+/// Pair deletions with additions into renames; the rest stay additions and
+/// deletions. Both sides come sorted by path ([`by_path`]), which makes the
+/// pairing deterministic whatever order the traversal found them in.
 pub(crate) fn detect(
     repo: &Repo,
-    raw: Vec<RawChange>,
+    added: Vec<Candidate>,
+    deleted: Vec<Candidate>,
     opts: &ChangeSetOptions,
 ) -> Result<Vec<FileChange>, GitError> {
-    let mut out = Vec::with_capacity(raw.len());
-    let (mut added, mut deleted) = (Vec::new(), Vec::new());
-    for change in raw {
-        match change {
-            RawChange::Added(e) => added.push(e),
-            RawChange::Deleted(e) => deleted.push(e),
-            RawChange::Modified(o, n) => out.push(modified_change(o, n)),
-        }
-    }
-    // Deterministic pairing regardless of traversal order.
-    // Paths are unique on each side (one tree), so an unstable sort gives the
-    // same order, without the stable sort's buffer.
-    added.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    deleted.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    debug_assert!(added.is_sorted_by(|a, b| by_path(a, b).is_le()));
+    debug_assert!(deleted.is_sorted_by(|a, b| by_path(a, b).is_le()));
+    let mut out = Vec::with_capacity(added.len() + deleted.len());
     let mut src_used = vec![false; deleted.len()];
     let mut tgt_used = vec![false; added.len()];
     let mut pairs = exact(&added, &deleted, &mut src_used, &mut tgt_used);
@@ -122,29 +141,25 @@ pub(crate) fn detect(
         };
         pairs.extend(sides.inexact(repo, opts.rename_limit)?);
     }
-    let mut deleted: Vec<Option<Entry>> = deleted.into_iter().map(Some).collect();
-    let mut added: Vec<Option<Entry>> = added.into_iter().map(Some).collect();
+    let mut deleted: Vec<Option<Side>> = deleted.into_iter().map(|c| Some(c.side)).collect();
+    let mut added: Vec<Option<Side>> = added.into_iter().map(|c| Some(c.side)).collect();
     for (s, t) in pairs {
         out.push(FileChange {
             kind: ChangeKind::Renamed,
-            old: deleted[s].take().map(Entry::into_side),
-            new: added[t].take().map(Entry::into_side),
+            old: deleted[s].take(),
+            new: added[t].take(),
         });
     }
-    for e in deleted.into_iter().flatten() {
-        out.push(FileChange {
-            kind: ChangeKind::Deleted,
-            old: Some(e.into_side()),
-            new: None,
-        });
-    }
-    for e in added.into_iter().flatten() {
-        out.push(FileChange {
-            kind: ChangeKind::Added,
-            old: None,
-            new: Some(e.into_side()),
-        });
-    }
+    out.extend(deleted.into_iter().flatten().map(|old| FileChange {
+        kind: ChangeKind::Deleted,
+        old: Some(old),
+        new: None,
+    }));
+    out.extend(added.into_iter().flatten().map(|new| FileChange {
+        kind: ChangeKind::Added,
+        old: None,
+        new: Some(new),
+    }));
     Ok(out)
 }
 
@@ -156,33 +171,45 @@ pub(crate) fn modified_change(old: Entry, new: Entry) -> FileChange {
 
 /// Same blob id, compatible kind (file/executable with each other, symlink with symlink).
 fn exact(
-    added: &[Entry],
-    deleted: &[Entry],
+    added: &[Candidate],
+    deleted: &[Candidate],
     src_used: &mut [bool],
     tgt_used: &mut [bool],
 ) -> Vec<(usize, usize)> {
     let empty = Oid::from_str(EMPTY_BLOB).ok();
     let pairable =
-        |e: &Entry| Some(e.id) != empty && (e.is_regular() || e.kind == EntryKind::Symlink);
-    let mut by_id: HashMap<Oid, Vec<usize>> = HashMap::new();
-    for (i, d) in deleted.iter().enumerate().filter(|(_, d)| pairable(d)) {
-        by_id.entry(d.id).or_default().push(i);
+        |e: &Candidate| Some(e.id) != empty && (e.is_regular() || e.kind() == EntryKind::Symlink);
+    // Deletions by id: the first of each id in `first`, the others chained in
+    // `next`, all in path order (no vector per id).
+    let mut first: HashMap<Oid, usize, IdHash> = HashMap::default();
+    let mut next = vec![usize::MAX; deleted.len()];
+    for (i, d) in deleted
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, d)| pairable(d))
+    {
+        if let Some(later) = first.insert(d.id, i) {
+            next[i] = later;
+        }
     }
     let mut pairs = Vec::new();
-    if by_id.is_empty() {
+    if first.is_empty() {
         return pairs;
     }
     for (t, a) in added.iter().enumerate().filter(|(_, a)| pairable(a)) {
-        let Some(cands) = by_id.get(&a.id) else {
+        let Some(&head) = first.get(&a.id) else {
             continue;
         };
-        let usable = |&&s: &&usize| !src_used[s] && deleted[s].is_regular() == a.is_regular();
+        let cands =
+            std::iter::successors(Some(head), |&s| Some(next[s]).filter(|&n| n != usize::MAX));
+        let usable = |&s: &usize| !src_used[s] && deleted[s].is_regular() == a.is_regular();
         let best = cands
-            .iter()
+            .clone()
             .filter(usable)
-            .find(|&&s| deleted[s].basename() == a.basename())
-            .or_else(|| cands.iter().find(usable));
-        if let Some(&s) = best {
+            .find(|&s| deleted[s].basename() == a.basename())
+            .or_else(|| cands.clone().find(usable));
+        if let Some(s) = best {
             src_used[s] = true;
             tgt_used[t] = true;
             pairs.push((s, t));
@@ -191,10 +218,36 @@ fn exact(
     pairs
 }
 
+/// Hashes object ids by their first eight bytes: an id is already a
+/// cryptographic hash, so SipHash's mixing (the standard map's default) buys
+/// nothing here and cost a tenth of the rename detection.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // `Oid` hashes its bytes as a slice: a length, then the bytes. Any
+        // input still hashes (short ones fold in byte by byte).
+        for chunk in bytes.chunks(8).take(1) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_usize(&mut self, _len: usize) {}
+}
+
 /// The unpaired entries of both sides.
 struct Sides<'a> {
-    added: &'a [Entry],
-    deleted: &'a [Entry],
+    added: &'a [Candidate],
+    deleted: &'a [Candidate],
     src_used: &'a mut [bool],
     tgt_used: &'a mut [bool],
 }
@@ -202,7 +255,7 @@ struct Sides<'a> {
 impl Sides<'_> {
     fn inexact(&mut self, repo: &Repo, limit: usize) -> Result<Vec<(usize, usize)>, GitError> {
         let empty = Oid::from_str(EMPTY_BLOB).ok();
-        let open = |e: &[Entry], used: &[bool]| -> Vec<usize> {
+        let open = |e: &[Candidate], used: &[bool]| -> Vec<usize> {
             (0..e.len())
                 .filter(|&i| !used[i] && e[i].is_regular() && Some(e[i].id) != empty)
                 .collect()
@@ -229,12 +282,14 @@ impl Sides<'_> {
 
     /// Every plausible pair, found through an index of target chunks.
     fn score_all(&self, loader: &mut Loader<'_>, srcs: &[usize], tgts: &[usize]) -> Vec<Scored> {
-        let load =
-            |loader: &mut Loader<'_>, side: &[Entry], idx: &[usize]| -> Vec<(usize, Signature)> {
-                idx.iter()
-                    .filter_map(|&i| loader.signature(&side[i]).map(|s| (i, s)))
-                    .collect()
-            };
+        let load = |loader: &mut Loader<'_>,
+                    side: &[Candidate],
+                    idx: &[usize]|
+         -> Vec<(usize, Signature)> {
+            idx.iter()
+                .filter_map(|&i| loader.signature(&side[i]).map(|s| (i, s)))
+                .collect()
+        };
         let srcs = load(loader, self.deleted, srcs);
         let tgts = load(loader, self.added, tgts);
         // (chunk hash, target position), sorted: a flat inverted index.
@@ -278,21 +333,37 @@ impl Sides<'_> {
         srcs: &[usize],
         tgts: &[usize],
     ) -> Vec<Scored> {
-        fn unique<'e>(side: &'e [Entry], idx: &[usize]) -> HashMap<&'e [u8], Option<usize>> {
-            let mut by_name: HashMap<&[u8], Option<usize>> = HashMap::new();
-            for &i in idx {
-                by_name
-                    .entry(side[i].basename())
-                    .and_modify(|v| *v = None)
-                    .or_insert(Some(i));
+        // (file name, position), sorted, keeping only names that occur once.
+        // Sorted lists joined, not hash maps: cheaper than SipHash on every
+        // name, and n log n whatever names the change under review holds.
+        fn unique<'e>(side: &'e [Candidate], idx: &[usize]) -> Vec<(&'e str, usize)> {
+            let mut named: Vec<(&str, usize)> =
+                idx.iter().map(|&i| (side[i].basename(), i)).collect();
+            named.sort_unstable();
+            let mut once = Vec::with_capacity(named.len());
+            for (k, &(name, i)) in named.iter().enumerate() {
+                let same = |j: usize| named.get(j).is_some_and(|n| n.0 == name);
+                if !(k > 0 && same(k - 1)) && !same(k + 1) {
+                    once.push((name, i));
+                }
             }
-            by_name
+            once
         }
-        let targets = unique(self.added, tgts);
-        let mut pairs: Vec<(usize, usize)> = unique(self.deleted, srcs)
-            .into_iter()
-            .filter_map(|(name, s)| Some((s?, targets.get(name).copied()??)))
-            .collect();
+        let (sources, targets) = (unique(self.deleted, srcs), unique(self.added, tgts));
+        let mut pairs = Vec::new();
+        let (mut a, mut b) = (sources.iter().peekable(), targets.iter().peekable());
+        while let (Some(&&(sn, s)), Some(&&(tn, t))) = (a.peek(), b.peek()) {
+            let ord = sn.cmp(tn);
+            if ord.is_eq() {
+                pairs.push((s, t));
+            }
+            if ord.is_le() {
+                a.next();
+            }
+            if ord.is_ge() {
+                b.next();
+            }
+        }
         pairs.sort_unstable();
         pairs.truncate(MAX_NAME_PAIRS);
         let mut scored = Vec::new();
@@ -364,7 +435,7 @@ struct Loader<'r> {
 impl Loader<'_> {
     /// `None` when the blob is too large, over budget or unreadable: a
     /// missing object only costs the rename, not the diff.
-    fn signature(&mut self, e: &Entry) -> Option<Signature> {
+    fn signature(&mut self, e: &Candidate) -> Option<Signature> {
         let (size, kind) = self.odb.read_header(e.id).ok()?;
         if kind != ObjectType::Blob || size > MAX_SIMILARITY_BYTES || size > self.budget {
             return None;

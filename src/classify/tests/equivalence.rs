@@ -239,7 +239,7 @@ proptest! {
             let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
             let view = m.dir_view(dir.as_bytes());
             prop_assert_eq!(
-                m.is_watched_in(&view, p.as_bytes(), name.as_bytes()),
+                m.is_watched_in(&view, dir.as_bytes(), name.as_bytes()),
                 m.is_watched(p),
                 "{}", p
             );

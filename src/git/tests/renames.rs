@@ -121,6 +121,31 @@ fn ambiguous_names_are_not_paired_by_name() {
 }
 
 #[test]
+fn names_repeated_among_the_targets_are_not_paired_by_name() {
+    let f = Fixture::new("main");
+    for name in ["one", "three", "solo"] {
+        f.write(&format!("src/{name}.yml"), text(name));
+    }
+    let base = f.commit("base");
+    f.remove("src");
+    // Twice, three times, once.
+    for dir in ["p", "q"] {
+        f.write(&format!("{dir}/one.yml"), text("one") + dir);
+    }
+    for dir in ["r", "s", "t"] {
+        f.write(&format!("{dir}/three.yml"), text("three") + dir);
+    }
+    f.write("moved/solo.yml", text("solo") + "edited\n");
+    let head = f.commit("copies and a move");
+    let opts = ChangeSetOptions {
+        rename_limit: 1,
+        ..Default::default()
+    };
+    let cs = f.repo().change_set_with(&base, &head, &opts).unwrap();
+    assert_eq!(renames(&cs), vec![("src/solo.yml", "moved/solo.yml")]);
+}
+
+#[test]
 fn best_match_wins_when_several_sources_are_similar() {
     let f = Fixture::new("main");
     let common = text("shared");
