@@ -343,7 +343,8 @@ impl Sides<'_> {
             let mut once = Vec::with_capacity(named.len());
             for (k, &(name, i)) in named.iter().enumerate() {
                 let same = |j: usize| named.get(j).is_some_and(|n| n.0 == name);
-                if !(k > 0 && same(k - 1)) && !same(k + 1) {
+                let repeated = (k > 0 && same(k - 1)) || same(k + 1);
+                if !repeated {
                     once.push((name, i));
                 }
             }
