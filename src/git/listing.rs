@@ -20,6 +20,7 @@ use super::diff::{
     ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, thread_count,
 };
 use super::error::{GitError, ctx};
+use super::pool::Pool;
 use super::renames::{self, Candidate};
 use super::repo::{Repo, reopen, worker_odb};
 use super::tree::{self, join};
@@ -30,16 +31,6 @@ use super::{ChangeSet, EntryKind, FileChange};
 enum Work {
     Diff(Pair),
     List(Vec<u8>, Oid),
-}
-
-impl Work {
-    /// An object this unit reads.
-    fn object(&self) -> Option<Oid> {
-        match self {
-            Work::Diff((_, old, new)) => new.or(*old),
-            Work::List(_, id) => Some(*id),
-        }
-    }
 }
 
 /// Head files kept by the filter: `(path, blob id)`.
@@ -298,10 +289,10 @@ impl Repo {
 
     /// Diff two trees (`None`: the empty tree) and list the head files
     /// `filter` keeps. Starts breadth-first on this thread; once enough
-    /// directories are pending they are dealt out to up to `threads` workers
-    /// (`0`: one per core), each with its own object database (libgit2
-    /// objects are not shared across threads, and a shared pack would be read
-    /// under one lock). A small change never spawns.
+    /// directories are pending they are shared between up to `threads`
+    /// threads (`0`: one per core) through a [`Pool`], each with its own
+    /// object database (libgit2 objects are not shared across threads, and a
+    /// shared pack would be read under one lock). A small change never spawns.
     pub(crate) fn traverse<F: HeadFilter>(
         &self,
         old: Option<Oid>,
@@ -326,40 +317,32 @@ impl Repo {
             mine.run(&odb, frontier.into())?;
             return Ok(mine.finish());
         }
-        self.spread(&odb, mine, frontier, threads, &filter)
+        // Reversed: the pool hands out from the end, and the first
+        // directories found are the largest.
+        let pool = Pool::new(frontier.into_iter().rev().collect(), threads);
+        let probe = new.or(old);
+        self.spread(&odb, mine, &pool, probe, &filter)
     }
 
-    /// Deal `frontier` out round-robin (neighbouring directories are alike in
-    /// size) to `threads` workers, this thread being one of them.
-    fn spread<F>(
+    /// Work through `pool` on this thread and `threads - 1` more.
+    fn spread<F: HeadFilter>(
         &self,
         odb: &Odb<'_>,
         mut mine: Found<F>,
-        frontier: VecDeque<Work>,
-        threads: usize,
+        pool: &Pool<Work>,
+        probe: Option<Oid>,
         filter: &F,
-    ) -> Result<Done, GitError>
-    where
-        F: HeadFilter,
-    {
-        let mut shares: Vec<Vec<Work>> = (0..threads).map(|_| Vec::new()).collect();
-        for (i, work) in frontier.into_iter().enumerate() {
-            shares[i % threads].push(work);
-        }
-        let my_share = shares.swap_remove(0);
+    ) -> Result<Done, GitError> {
         let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
         let objects = self.git.commondir().join("objects");
         std::thread::scope(|scope| {
-            let helpers: Vec<_> = shares
-                .into_iter()
-                .enumerate()
-                .map(|(i, share)| {
+            let helpers: Vec<_> = (1..pool.threads())
+                .map(|n| {
                     let (gitdir, objects, filter) =
                         (gitdir.clone(), objects.clone(), filter.clone());
                     scope.spawn(move || -> Result<_, GitError> {
                         let git;
-                        let probe = share.first().and_then(Work::object);
-                        let odb = match probe.and_then(|id| worker_odb(&objects, i + 1, id)) {
+                        let odb = match probe.and_then(|id| worker_odb(&objects, n, id)) {
                             Some(odb) => odb,
                             None => {
                                 git = reopen(&gitdir, trusted)?;
@@ -367,20 +350,29 @@ impl Repo {
                             }
                         };
                         let mut found = Found::new(filter);
-                        found.run(&odb, share)?;
+                        pool.work(|work, more| found.step(&odb, work, &mut |w| more.push(w)))?;
                         Ok(found.finish())
                     })
                 })
                 .collect();
-            mine.run(odb, my_share)?;
-            let mut done = mine.finish();
+            let mut result = pool
+                .work(|work, more| mine.step(odb, work, &mut |w| more.push(w)))
+                .map(|()| mine.finish());
+            // Every helper is joined before an error is returned: a failing
+            // thread stops the pool, and the others return early.
             for helper in helpers {
-                match helper.join() {
-                    Ok(found) => done.extend(found?),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
+                let theirs = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                result = match (result, theirs) {
+                    (Ok(mut done), Ok(found)) => {
+                        done.extend(found);
+                        Ok(done)
+                    }
+                    (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                };
             }
-            Ok(done)
+            result
         })
     }
 }

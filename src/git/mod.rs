@@ -20,6 +20,7 @@ mod error;
 mod files;
 mod history;
 mod listing;
+mod pool;
 mod renames;
 mod repo;
 mod similarity;
