@@ -129,22 +129,22 @@ fn yaml_options() -> serde_saphyr::Options {
 
 /// Stack for parsing. serde's visitor chain (through `Spanned`) costs tens of KiB of
 /// stack per nesting level in debug builds, so even the budgeted depth would overflow
-/// a 2 MiB worker thread; parsing runs on its own thread with room to spare.
+/// a 2 MiB worker thread.
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Run a parser on a thread with [`PARSE_STACK_BYTES`] of stack. `None` if the
-/// thread cannot be started or the parser panicked (it should not; belt and braces).
-fn on_parse_stack<T: Send>(f: impl FnOnce() -> Option<T> + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("secarch-parse".to_string())
-            .stack_size(PARSE_STACK_BYTES)
-            .spawn_scoped(scope, f)
-            .ok()?
-            .join()
-            .ok()
-            .flatten()
-    })
+/// Run a parser with [`PARSE_STACK_BYTES`] of stack: on the caller's stack when that
+/// much is left, else on a stack segment mapped for the call by `stacker` (rust-lang's
+/// stack-growth library, already in the tree). `None` if the parser panicked (it should
+/// not; belt and braces).
+///
+/// Not a thread of its own: starting one per file, or handing each file to a parse
+/// thread and waiting for it to wake up, cost 80–100 µs a file on the benchmark
+/// machine, more than classifying 10k paths when 50 manifests changed (BENCHMARKS.md).
+fn on_parse_stack<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
+    let run = || stacker::maybe_grow(PARSE_STACK_BYTES, PARSE_STACK_BYTES, f);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .ok()
+        .flatten()
 }
 
 /// Parse a single-document YAML (or JSON) text. `None` when malformed or over budget.
