@@ -7,10 +7,12 @@
 //! directory pair it compares, and the unchanged subtrees it skips are listed
 //! by the same workers. Work starts breadth-first on the caller's thread;
 //! once enough directories are pending — changed pairs or unchanged subtrees,
-//! so a small change in a large repository spreads too — they are dealt out
-//! to worker threads, each with its own object database (its own pack lock,
-//! see `repo::worker_odb`) and its own copy of the filter (the path matcher keeps per-directory state). With [`NoFiles`]
-//! it is the plain diff: unchanged subtrees are skipped, not listed.
+//! so a small change in a large repository spreads too — they are shared
+//! between threads through a work pool (`pool.rs`), each thread with its own
+//! object database (its own pack lock, see `repo::worker_odb`) and its own
+//! copy of the filter (the path matcher keeps per-directory state). With
+//! [`NoFiles`] it is the plain diff: unchanged subtrees are skipped, not
+//! listed.
 
 use std::collections::VecDeque;
 
@@ -341,6 +343,9 @@ impl Repo {
                     let (gitdir, objects, filter) =
                         (gitdir.clone(), objects.clone(), filter.clone());
                     scope.spawn(move || -> Result<_, GitError> {
+                        // Joined first: should opening the object database
+                        // fail, the pool stops instead of waiting for us.
+                        let member = pool.member();
                         let git;
                         let odb = match probe.and_then(|id| worker_odb(&objects, n, id)) {
                             Some(odb) => odb,
@@ -350,12 +355,13 @@ impl Repo {
                             }
                         };
                         let mut found = Found::new(filter);
-                        pool.work(|work, more| found.step(&odb, work, &mut |w| more.push(w)))?;
+                        member.work(|work, more| found.step(&odb, work, &mut |w| more.push(w)))?;
                         Ok(found.finish())
                     })
                 })
                 .collect();
             let mut result = pool
+                .member()
                 .work(|work, more| mine.step(odb, work, &mut |w| more.push(w)))
                 .map(|()| mine.finish());
             // Every helper is joined before an error is returned: a failing

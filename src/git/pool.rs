@@ -51,17 +51,23 @@ impl<T> Pool<T> {
         self.threads
     }
 
+    /// Join the pool, once per thread, before anything that can fail: a
+    /// thread that leaves without working it through (an error while setting
+    /// up, a panic) stops the pool, so that the others do not wait for it
+    /// forever.
+    pub(super) fn member(&self) -> Member<'_, T> {
+        Member {
+            pool: self,
+            finished: false,
+        }
+    }
+
     /// Run `step` on items until no thread has any left: `step` does one item
     /// and pushes the items it uncovers onto the stack it is given. Returns
     /// early, without finishing, when `step` fails here or in another thread
     /// (the error is this thread's, or `Ok` when another thread failed: its
     /// caller reports that one).
-    pub(super) fn work<E>(
-        &self,
-        mut step: impl FnMut(T, &mut Vec<T>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        // A panic in `step` must not leave the other threads waiting forever.
-        let _stop_on_unwind = StopOnUnwind(self);
+    fn work<E>(&self, mut step: impl FnMut(T, &mut Vec<T>) -> Result<(), E>) -> Result<(), E> {
         let mut stack = Vec::new();
         while let Some(item) = self.take() {
             stack.push(item);
@@ -130,12 +136,28 @@ impl<T> Pool<T> {
     }
 }
 
-struct StopOnUnwind<'p, T>(&'p Pool<T>);
+/// One thread's place in a [`Pool`].
+pub(super) struct Member<'p, T> {
+    pool: &'p Pool<T>,
+    finished: bool,
+}
 
-impl<T> Drop for StopOnUnwind<'_, T> {
+impl<T> Member<'_, T> {
+    /// See [`Pool::work`].
+    pub(super) fn work<E>(
+        mut self,
+        step: impl FnMut(T, &mut Vec<T>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let result = self.pool.work(step);
+        self.finished = true;
+        result
+    }
+}
+
+impl<T> Drop for Member<'_, T> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.stop();
+        if !self.finished {
+            self.pool.stop();
         }
     }
 }
@@ -157,28 +179,29 @@ mod tests {
                 .map(|_| {
                     scope.spawn(|| {
                         let (mut seen, mut did_root) = (Vec::new(), false);
-                        pool.work(|(d, i): (u32, u64), more| -> Result<(), ()> {
-                            let wait = |flag: &AtomicBool| {
-                                while threads > 1 && !flag.load(Ordering::Relaxed) {
-                                    std::thread::yield_now();
+                        pool.member()
+                            .work(|(d, i): (u32, u64), more| -> Result<(), ()> {
+                                let wait = |flag: &AtomicBool| {
+                                    while threads > 1 && !flag.load(Ordering::Relaxed) {
+                                        std::thread::yield_now();
+                                    }
+                                };
+                                match (d, did_root) {
+                                    (0, _) => {
+                                        wait(&pool.hungry);
+                                        did_root = true;
+                                    }
+                                    (1, true) if seen.len() == 1 => wait(&other_did),
+                                    (_, false) => other_did.store(true, Ordering::Relaxed),
+                                    _ => {}
                                 }
-                            };
-                            match (d, did_root) {
-                                (0, _) => {
-                                    wait(&pool.hungry);
-                                    did_root = true;
+                                seen.push(i);
+                                if d < depth {
+                                    more.extend((0..fanout).map(|k| (d + 1, i * fanout + k + 1)));
                                 }
-                                (1, true) if seen.len() == 1 => wait(&other_did),
-                                (_, false) => other_did.store(true, Ordering::Relaxed),
-                                _ => {}
-                            }
-                            seen.push(i);
-                            if d < depth {
-                                more.extend((0..fanout).map(|k| (d + 1, i * fanout + k + 1)));
-                            }
-                            Ok(())
-                        })
-                        .unwrap();
+                                Ok(())
+                            })
+                            .unwrap();
                         seen
                     })
                 })
@@ -217,7 +240,7 @@ mod tests {
             let handles: Vec<_> = (0..3)
                 .map(|_| {
                     scope.spawn(|| {
-                        pool.work(|i, more| {
+                        pool.member().work(|i, more| {
                             if i == 40 {
                                 return Err(i);
                             }
@@ -236,23 +259,45 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_that_leaves_before_working_stops_the_others() {
+        let pool = Pool::new(vec![0u32], 2);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let member = pool.member();
+                // Setting up failed: the member is dropped unused.
+                drop(member);
+            });
+            // Endless work unless stopped; returns once the other left.
+            let mine = pool
+                .member()
+                .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
+                    more.push(i);
+                    Ok(())
+                });
+            assert_eq!(mine, Ok(()));
+        });
+    }
+
+    #[test]
     fn a_panic_does_not_leave_the_others_waiting() {
         let pool = Pool::new(vec![0u32, 1, 2], 2);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             std::thread::scope(|scope| {
                 scope.spawn(|| {
-                    pool.work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
-                        assert!(i != 1, "boom");
-                        more.push(i);
-                        Ok(())
-                    })
+                    pool.member()
+                        .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
+                            assert!(i != 1, "boom");
+                            more.push(i);
+                            Ok(())
+                        })
                 });
                 scope.spawn(|| {
-                    pool.work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
-                        assert!(i != 1, "boom");
-                        more.push(i);
-                        Ok(())
-                    })
+                    pool.member()
+                        .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
+                            assert!(i != 1, "boom");
+                            more.push(i);
+                            Ok(())
+                        })
                 });
             })
         }));
