@@ -111,6 +111,40 @@ fn shared_between_threads_equals_one_thread() {
     agree(&r, &spread, &base);
 }
 
+/// One directory holding most of the tree among many small ones: the thread
+/// that gets it hands part of it over (`src/git/pool.rs`). Packed like a
+/// clone, so each thread reads the pack through its own object database.
+#[test]
+fn a_lopsided_packed_tree_agrees_on_any_thread_count() {
+    let r = TestRepo::new();
+    for d in 0..70 {
+        r.write(&format!("small{d:02}/f.yaml"), "x\n");
+    }
+    for a in 0..12 {
+        for b in 0..10 {
+            for f in 0..3 {
+                r.write(
+                    &format!("big/a{a:02}/b{b}/f{f}.yaml"),
+                    &format!("{a} {b} {f}\n"),
+                );
+            }
+        }
+    }
+    let base = r.commit("base");
+    for a in 0..12 {
+        for b in (0..10).step_by(3) {
+            r.write(&format!("big/a{a:02}/b{b}/f0.yaml"), "changed\n");
+            r.remove(&format!("big/a{a:02}/b{b}/f1.yaml"));
+            r.write(&format!("big/a{a:02}/b{b}/Dockerfile"), "FROM z\n");
+        }
+    }
+    r.write("small03/f.yaml", "changed\n");
+    let head = r.commit("head");
+    r.git(&["repack", "-adq"]);
+    agree(&r, &base, &head);
+    agree(&r, &head, &base);
+}
+
 /// The classifier's own filter (each directory evaluated once, files mostly
 /// rejected by name) keeps exactly the files `is_watched` keeps.
 #[test]
