@@ -7,7 +7,7 @@ use super::signals::Analyser;
 use super::signals::manifests::{self, Manifest, Outcome, Watchlist};
 use super::text::{Unreadable, decode};
 use super::{BlobReader, ClassifyError, Signal, Trigger};
-use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side};
+use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side, thread_count};
 use crate::policy::Policy;
 
 /// [`Classifier::watch_filter`]: a matcher of its own (cloned per worker
@@ -119,8 +119,7 @@ impl Classifier {
                 .chain(&c.old)
                 .any(|side| m.is_watched(&side.path))
         };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if cores < 2 || changes.len() < PARALLEL_MIN_CHANGES {
+        if thread_count(0) < 2 || changes.len() < PARALLEL_MIN_CHANGES {
             return changes.iter().map(|c| touches(&self.matcher, c)).collect();
         }
         let (mine, theirs) = changes.split_at(changes.len() / 2);

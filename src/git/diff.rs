@@ -105,7 +105,8 @@ pub(super) const PARALLEL_MIN_PAIRS: usize = 64;
 pub const MAX_THREADS: usize = 4;
 
 /// `threads` as asked, `0` meaning one per core (at most [`MAX_THREADS`]).
-pub(super) fn thread_count(threads: usize) -> usize {
+/// The one place secarch asks how many cores it has.
+pub fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism()
             .map_or(1, |n| n.get())

@@ -28,7 +28,7 @@ mod similarity;
 mod tests;
 mod tree;
 
-pub use diff::{ChangeSetOptions, MAX_THREADS};
+pub use diff::{ChangeSetOptions, MAX_THREADS, thread_count};
 pub use error::GitError;
 pub use files::CommitSource;
 pub use history::{
