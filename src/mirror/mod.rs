@@ -173,6 +173,15 @@ impl Deref for MirrorGuard<'_> {
     }
 }
 
+/// How long opening a cache waits for its root's lock before reporting the
+/// root in use. The lock (`flock`) belongs to an open file description, which
+/// a process keeps for a moment after the cache is dropped when it is
+/// exiting (a restart), and which a child process started by another thread
+/// shares between its fork and its exec; either lets go within milliseconds.
+/// A root really held by another running process is still refused, half a
+/// second later.
+const ROOT_LOCK_WAIT: Duration = Duration::from_millis(500);
+
 impl MirrorCache {
     /// Open (or create) the cache at `cfg.root`: `0700`, locked against a
     /// second process, mirrors already there adopted with their sizes, the
@@ -190,16 +199,22 @@ impl MirrorCache {
                 "cannot create {}",
                 lock_path.display()
             )))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(MirrorError::RootInUse { root: root.clone() });
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(MirrorError::io(format!(
-                    "cannot lock {}",
-                    lock_path.display()
-                ))(e));
+        let asked = std::time::Instant::now();
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if asked.elapsed() < ROOT_LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(MirrorError::RootInUse { root: root.clone() });
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(MirrorError::io(format!(
+                        "cannot lock {}",
+                        lock_path.display()
+                    ))(e));
+                }
             }
         }
         // Before this cache can fetch (see the SAFETY note in `register`).

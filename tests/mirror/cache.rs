@@ -96,6 +96,22 @@ fn concurrent_syncs_of_one_repository_fetch_once() {
     );
 }
 
+/// A root let go of while a new cache waits for it (a restart whose previous
+/// process is still exiting) is taken, not refused.
+#[test]
+fn a_root_freed_while_waiting_is_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = cache(tmp.path());
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(first);
+        });
+        let second = MirrorCache::new(config(tmp.path()));
+        assert!(second.is_ok(), "{:?}", second.err());
+    });
+}
+
 #[test]
 fn a_restarted_cache_adopts_its_mirrors_and_one_process_owns_a_root() {
     let src = source();
