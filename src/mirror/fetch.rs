@@ -127,6 +127,7 @@ pub(crate) fn fetch(
     token: Option<&str>,
     refspecs: &[String],
     timeout: Duration,
+    max_bytes: u64,
 ) -> Result<(), FetchFailure> {
     // A fresh anonymous remote per fetch: nothing is saved in the mirror's
     // config. Dropped at the end of this function, on this thread, with its
@@ -139,7 +140,7 @@ pub(crate) fn fetch(
     let session = match remote.kind {
         RemoteKind::File => None,
         RemoteKind::Https | RemoteKind::LoopbackHttp => {
-            Some(Arc::new(Session::new(remote, token, deadline)))
+            Some(Arc::new(Session::new(remote, token, deadline, max_bytes)))
         }
     };
     let result = {
@@ -162,7 +163,9 @@ pub(crate) fn fetch(
     Err(match failure {
         Some(Failure::Refused(message)) => refused(&redact(&message, token)),
         Some(Failure::Certificate(message)) => certificate(&redact(&message, token)),
-        Some(Failure::Other(message)) => FetchFailure::Remote(redact(&message, token)),
+        Some(Failure::Other(message) | Failure::TooLarge(message)) => {
+            FetchFailure::Remote(redact(&message, token))
+        }
         Some(Failure::TimedOut) | None => classify(&e, token),
     })
 }

@@ -278,9 +278,14 @@ impl MirrorCache {
             if !fetch.is_empty() {
                 bump(&self.counters.fetches, 1);
                 fetched = true;
-                if let Err(failure) =
-                    fetch::fetch(&repo, &remote, token, fetch, self.cfg.fetch_timeout)
-                {
+                if let Err(failure) = fetch::fetch(
+                    &repo,
+                    &remote,
+                    token,
+                    fetch,
+                    self.cfg.fetch_timeout,
+                    self.cfg.max_bytes,
+                ) {
                     bump(&self.counters.fetch_failures, 1);
                     if matches!(failure, FetchFailure::Local(_)) && !recreated {
                         repo = self.recreate(&key, &lease, repo)?;

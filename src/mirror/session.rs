@@ -19,6 +19,9 @@
 //!   `no_proxy`, …); loopback `http` remotes never use a proxy.
 //! - Each request's time-out, including connecting, is the time left until
 //!   the fetch's deadline.
+//! - What the server sends in one fetch is bounded by the mirror cache's size
+//!   bound: a response that would not fit in the cache anyway is cut off
+//!   instead of filling the disk first.
 //!
 //! The client is a `reqwest::blocking` client, created on the first request
 //! and dropped with the session, both on the fetching thread: a blocking
@@ -28,7 +31,7 @@
 use std::cell::RefCell;
 use std::error::Error as StdError;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -53,6 +56,8 @@ pub(crate) enum Failure {
     Refused(String),
     /// The server's TLS certificate was not accepted.
     Certificate(String),
+    /// The server sent more than the fetch may receive.
+    TooLarge(String),
     /// Anything else: network, HTTP status, protocol.
     Other(String),
 }
@@ -61,7 +66,10 @@ impl Failure {
     pub(crate) fn message(&self) -> &str {
         match self {
             Failure::TimedOut => "the fetch timed out",
-            Failure::Refused(m) | Failure::Certificate(m) | Failure::Other(m) => m,
+            Failure::Refused(m)
+            | Failure::Certificate(m)
+            | Failure::TooLarge(m)
+            | Failure::Other(m) => m,
         }
     }
 }
@@ -72,6 +80,9 @@ pub(crate) struct Session {
     remote: RemoteUrl,
     token: Option<String>,
     deadline: Instant,
+    /// Most bytes the server may send in this fetch, and what it sent so far.
+    max_bytes: u64,
+    received: AtomicU64,
     client: OnceLock<Result<Client, String>>,
     /// Whether requests carry the token: set once the server asked for it.
     send_token: AtomicBool,
@@ -81,11 +92,18 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(remote: &RemoteUrl, token: Option<&str>, deadline: Instant) -> Session {
+    pub(crate) fn new(
+        remote: &RemoteUrl,
+        token: Option<&str>,
+        deadline: Instant,
+        max_bytes: u64,
+    ) -> Session {
         Session {
             remote: remote.clone(),
             token: token.filter(|t| !t.is_empty()).map(str::to_string),
             deadline,
+            max_bytes,
+            received: AtomicU64::new(0),
             client: OnceLock::new(),
             send_token: AtomicBool::new(false),
             failure: Mutex::new(None),
@@ -105,6 +123,27 @@ impl Session {
         let mut slot = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert_with(|| failure.clone());
         failure
+    }
+
+    /// Count `n` bytes received; a failure once the fetch is over its bound.
+    pub(crate) fn receive(&self, n: usize) -> Result<(), Failure> {
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        let total = self
+            .received
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n);
+        if total <= self.max_bytes {
+            return Ok(());
+        }
+        const MIB: u64 = 1024 * 1024;
+        let bound = match self.max_bytes {
+            b if b >= MIB => format!("{} MiB", b / MIB),
+            b => format!("{b} bytes"),
+        };
+        Err(Failure::TooLarge(format!(
+            "the server sent more than {bound} for one fetch, the mirror cache's size bound; \
+             raise --cache-max-mb (SECARCH_CACHE_MAX_MB) if the repository really is that large"
+        )))
     }
 
     /// Time left until the deadline; `None` once it has passed.
@@ -327,7 +366,7 @@ mod tests {
     fn the_guard_scopes_the_session_to_its_thread() {
         let remote = super::super::url::check_url("https://github.com/o/r.git", false, None)
             .expect("valid URL");
-        let session = Arc::new(Session::new(&remote, Some("t"), Instant::now()));
+        let session = Arc::new(Session::new(&remote, Some("t"), Instant::now(), 1 << 20));
         assert!(current().is_none());
         {
             let _entered = enter(Arc::clone(&session));

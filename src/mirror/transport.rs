@@ -120,7 +120,7 @@ fn to_git_error(session: &Session, failure: Failure) -> git2::Error {
         Failure::TimedOut => ErrorCode::Timeout,
         Failure::Refused(_) => ErrorCode::Auth,
         Failure::Certificate(_) => ErrorCode::Certificate,
-        Failure::Other(_) => ErrorCode::GenericError,
+        Failure::TooLarge(_) | Failure::Other(_) => ErrorCode::GenericError,
     };
     git2::Error::new(code, ErrorClass::Http, failure.message())
 }
@@ -146,10 +146,14 @@ impl Read for Download {
         if self.session.remaining().is_none() {
             return Err(to_io_error(&self.session, Failure::TimedOut));
         }
-        self.response.read(buf).map_err(|e| {
+        let n = self.response.read(buf).map_err(|e| {
             let failure = self.session.read_error(&self.what, &e);
             to_io_error(&self.session, failure)
-        })
+        })?;
+        self.session
+            .receive(n)
+            .map_err(|f| to_io_error(&self.session, f))?;
+        Ok(n)
     }
 }
 

@@ -56,6 +56,7 @@ fn session_for(url: &str) -> Arc<Session> {
         &remote,
         Some("ghs_unitTestToken0123456789"),
         deadline,
+        1 << 30,
     ))
 }
 

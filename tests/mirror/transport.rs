@@ -10,9 +10,9 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use secarch::mirror::MirrorError;
+use secarch::mirror::{MirrorCache, MirrorConfig, MirrorError};
 
-use super::{TOKEN, cache, http, refs, source};
+use super::{TOKEN, cache, config, http, refs, source};
 
 fn fetch_error(url: &str, token: Option<&str>) -> MirrorError {
     let tmp = tempfile::tempdir().unwrap();
@@ -100,6 +100,39 @@ fn a_missing_repository_says_so() {
     let text = fetch_error(&url, None).to_string();
     assert!(
         text.contains("HTTP 404 Not Found") && text.contains("is the App installed"),
+        "{text}"
+    );
+}
+
+/// A server that sends more than the cache could hold is cut off, and the
+/// error names the bound and the setting that raises it.
+#[test]
+fn a_fetch_larger_than_the_cache_is_cut_off() {
+    let mut body = String::from("001e# service=git-upload-pack\n0000");
+    for i in 0..2000 {
+        let line = format!("{:040x} refs/heads/b{i:05}\n", i + 1);
+        body.push_str(&format!("{:04x}{line}", line.len() + 4));
+    }
+    body.push_str("0000");
+    let server = http::CannedServer::start(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    let url = format!("http://127.0.0.1:{}/octo/huge.git", server.port);
+    let tmp = tempfile::tempdir().unwrap();
+    let small = MirrorCache::new(MirrorConfig {
+        max_bytes: 4096,
+        ..config(tmp.path())
+    })
+    .unwrap();
+    let text = small
+        .sync("octo/repo", &url, None, &refs(), &[])
+        .err()
+        .expect("the fetch must fail")
+        .to_string();
+    assert!(
+        text.contains("more than 4096 bytes") && text.contains("SECARCH_CACHE_MAX_MB"),
         "{text}"
     );
 }
