@@ -321,10 +321,7 @@ impl Matcher {
     /// path, exactly as `is_watched`.
     pub fn is_watched_in(&self, dir: &DirView, parent: &[u8], name: &[u8]) -> bool {
         let exact = || {
-            let path = match parent {
-                [] => name.to_vec(),
-                _ => [parent, b"/", name].concat(),
-            };
+            let path = crate::git::join_path(parent, name);
             match std::str::from_utf8(&path) {
                 Ok(p) => self.is_watched(p),
                 Err(_) => self.is_watched(&String::from_utf8_lossy(&path)),

@@ -162,12 +162,7 @@ impl Collect {
             // Globset's regexes are byte-oriented (`(?-u)`): `[^/]` may match
             // any byte.
             .syntax(syntax::Config::new().utf8(false))
-            // A lazy DFA reports matches, never groups: no capture states.
-            .thompson(
-                thompson::Config::new()
-                    .utf8(false)
-                    .which_captures(thompson::WhichCaptures::None),
-            )
+            .thompson(thompson::Config::new().utf8(false))
             .build_many(&self.regexes)
             .map_err(|e| ClassifyError::Glob {
                 category: what.to_string(),

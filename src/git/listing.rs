@@ -162,16 +162,6 @@ impl<F: HeadFilter> Found<F> {
         }
     }
 
-    /// Depth-first over `stack` until nothing is left.
-    fn run(&mut self, odb: &Odb<'_>, mut stack: Vec<Work>) -> Result<(), GitError> {
-        while let Some(work) = stack.pop() {
-            let mut pending = Vec::new();
-            self.step(odb, work, &mut |w| pending.push(w))?;
-            stack.extend(pending);
-        }
-        Ok(())
-    }
-
     /// Hand over the results, prepared here on the worker so little waits
     /// for the serial rename detection: same-path modifications converted,
     /// additions and deletions in their change-set form, each list sorted by
@@ -315,8 +305,8 @@ impl Repo {
                 break;
             }
         }
-        if threads <= 1 || frontier.is_empty() {
-            mine.run(&odb, frontier.into())?;
+        // On one thread, or for a small change, the loop above did it all.
+        if frontier.is_empty() {
             return Ok(mine.finish());
         }
         // Reversed: the pool hands out from the end, and the first

@@ -38,6 +38,7 @@ pub use listing::{ByPath, HeadFilter};
 pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub(crate) use repo::with_open_lock;
 pub use repo::{Repo, TRUST_OWNER_ENV};
+pub(crate) use tree::join as join_path;
 
 /// How a file changed between base and head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -4,9 +4,9 @@
 //! repository), so dealing the first directories out in fixed shares leaves
 //! threads idle while one still works. Here each thread works depth-first on
 //! its own stack and, when another thread has run dry, hands over the older
-//! half of it (the entries nearest the root: the largest subtrees). Only
-//! threads out of work touch the lock; busy ones read one atomic flag per
-//! directory.
+//! half of it (the entries nearest the root: the largest subtrees). Busy
+//! threads read one atomic flag per directory and take the lock only to hand
+//! work over.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -31,8 +31,8 @@ struct State<T> {
 }
 
 impl<T> Pool<T> {
-    /// A pool for `threads` threads (each calls [`Pool::work`] once), starting
-    /// with `queue`.
+    /// A pool for `threads` threads (each joins once with [`Pool::member`]),
+    /// starting with `queue` (handed out from its end).
     pub(super) fn new(queue: Vec<T>, threads: usize) -> Pool<T> {
         Pool {
             state: Mutex::new(State {
@@ -283,22 +283,16 @@ mod tests {
         let pool = Pool::new(vec![0u32, 1, 2], 2);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             std::thread::scope(|scope| {
-                scope.spawn(|| {
-                    pool.member()
-                        .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
-                            assert!(i != 1, "boom");
-                            more.push(i);
-                            Ok(())
-                        })
-                });
-                scope.spawn(|| {
-                    pool.member()
-                        .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
-                            assert!(i != 1, "boom");
-                            more.push(i);
-                            Ok(())
-                        })
-                });
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        pool.member()
+                            .work(|i, more: &mut Vec<u32>| -> Result<(), ()> {
+                                assert!(i != 1, "boom");
+                                more.push(i);
+                                Ok(())
+                            })
+                    });
+                }
             })
         }));
         assert!(outcome.is_err(), "the panic reaches the caller");

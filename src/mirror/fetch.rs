@@ -163,9 +163,7 @@ pub(crate) fn fetch(
     Err(match failure {
         Some(Failure::Refused(message)) => refused(&redact(&message, token)),
         Some(Failure::Certificate(message)) => certificate(&redact(&message, token)),
-        Some(Failure::Other(message) | Failure::TooLarge(message)) => {
-            FetchFailure::Remote(redact(&message, token))
-        }
+        Some(Failure::Other(message)) => FetchFailure::Remote(redact(&message, token)),
         Some(Failure::TimedOut) | None => classify(&e, token),
     })
 }

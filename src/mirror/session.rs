@@ -56,9 +56,8 @@ pub(crate) enum Failure {
     Refused(String),
     /// The server's TLS certificate was not accepted.
     Certificate(String),
-    /// The server sent more than the fetch may receive.
-    TooLarge(String),
-    /// Anything else: network, HTTP status, protocol.
+    /// Anything else: network, HTTP status, protocol, more data than the
+    /// fetch may receive.
     Other(String),
 }
 
@@ -66,10 +65,7 @@ impl Failure {
     pub(crate) fn message(&self) -> &str {
         match self {
             Failure::TimedOut => "the fetch timed out",
-            Failure::Refused(m)
-            | Failure::Certificate(m)
-            | Failure::TooLarge(m)
-            | Failure::Other(m) => m,
+            Failure::Refused(m) | Failure::Certificate(m) | Failure::Other(m) => m,
         }
     }
 }
@@ -140,7 +136,7 @@ impl Session {
             b if b >= MIB => format!("{} MiB", b / MIB),
             b => format!("{b} bytes"),
         };
-        Err(Failure::TooLarge(format!(
+        Err(Failure::Other(format!(
             "the server sent more than {bound} for one fetch, the mirror cache's size bound; \
              raise --cache-max-mb (SECARCH_CACHE_MAX_MB) if the repository really is that large"
         )))

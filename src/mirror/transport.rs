@@ -120,7 +120,7 @@ fn to_git_error(session: &Session, failure: Failure) -> git2::Error {
         Failure::TimedOut => ErrorCode::Timeout,
         Failure::Refused(_) => ErrorCode::Auth,
         Failure::Certificate(_) => ErrorCode::Certificate,
-        Failure::TooLarge(_) | Failure::Other(_) => ErrorCode::GenericError,
+        Failure::Other(_) => ErrorCode::GenericError,
     };
     git2::Error::new(code, ErrorClass::Http, failure.message())
 }
