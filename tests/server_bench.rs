@@ -75,6 +75,8 @@ async fn load_benchmark() {
                     .post(&url)
                     .header("x-github-event", "pull_request")
                     .header("x-hub-signature-256", sig)
+                    // Each delivery is a new one, as from GitHub (the replay filter remembers it).
+                    .header("x-github-delivery", format!("bench-{worker}-{k}"))
                     .body(body.clone())
                     .send()
                     .await

@@ -41,7 +41,7 @@ impl AppCore {
             method: Method::POST,
             url: self
                 .transport
-                .url(&["app", "installations", &id, "access_tokens"]),
+                .url(&["app", "installations", &id, "access_tokens"])?,
             body: None,
         };
         let resp = self.transport.execute(&req, &jwt).await?;
@@ -89,7 +89,7 @@ impl GitHubApp {
     /// reconcile pull requests whose deliveries were missed while it was down.
     pub async fn installations(&self) -> Result<Vec<Installation>> {
         let operation = "apps/list-installations";
-        let mut url = self.core.transport.url(&["app", "installations"]);
+        let mut url = self.core.transport.url(&["app", "installations"])?;
         url.query_pairs_mut().append_pair("per_page", PER_PAGE);
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
@@ -139,7 +139,7 @@ impl GitHubAppApi for GitHubApp {
             url: self
                 .core
                 .transport
-                .url(&["repos", &repo.owner, &repo.name, "installation"]),
+                .url(&["repos", &repo.owner, &repo.name, "installation"])?,
             body: None,
         };
         let resp = self.core.transport.execute(&req, &jwt).await?;
@@ -164,7 +164,7 @@ impl InstallationClient {
 
     /// `GET /installation/repositories` (every page): the repositories this installation covers.
     pub async fn repositories(&self) -> Result<Vec<Repository>> {
-        let url = self.core.transport.url(&["installation", "repositories"]);
+        let url = self.core.transport.url(&["installation", "repositories"])?;
         self.get_all(
             "apps/list-repos-accessible-to-installation",
             url,
@@ -199,7 +199,7 @@ impl InstallationClient {
         }
     }
 
-    fn repo_url(&self, repo: &RepoRef, rest: &[&str]) -> Url {
+    fn repo_url(&self, repo: &RepoRef, rest: &[&str]) -> Result<Url> {
         let mut segments = vec!["repos", repo.owner.as_str(), repo.name.as_str()];
         segments.extend_from_slice(rest);
         self.core.transport.url(&segments)
@@ -264,7 +264,7 @@ impl InstallationClient {
         body: &CheckRunBody<'_>,
     ) -> Result<CheckRun> {
         let id = check_run_id.to_string();
-        let url = self.repo_url(repo, &["check-runs", &id]);
+        let url = self.repo_url(repo, &["check-runs", &id])?;
         self.write("checks/update", Method::PATCH, url, body).await
     }
 
@@ -294,21 +294,47 @@ impl GitHubApi for InstallationClient {
             .map(output_batches)
             .unwrap_or_default()
             .into_iter();
+        let external_id = run.external_id.clone().unwrap_or_else(unique_external_id);
         let body = CheckRunBody {
             name: Some(&run.name),
             head_sha: Some(&run.head_sha),
             status: run.status,
             conclusion: run.conclusion,
             details_url: run.details_url.as_deref(),
-            external_id: run.external_id.as_deref(),
+            external_id: Some(&external_id),
             started_at: run.started_at,
             completed_at: run.completed_at,
             output: batches.next(),
         };
-        let url = self.repo_url(repo, &["check-runs"]);
-        let created: CheckRun = self
-            .write("checks/create", Method::POST, url, &body)
-            .await?;
+        let url = self.repo_url(repo, &["check-runs"])?;
+        let retry = &self.core.config.retry;
+        let mut attempt = 1;
+        let created: CheckRun = loop {
+            match self
+                .write("checks/create", Method::POST, url.clone(), &body)
+                .await
+            {
+                Ok(created) => break created,
+                // The answer was lost, and GitHub may have created the run: look for it by its
+                // external id before creating another (the transport does not repeat the POST).
+                Err(e) if e.may_have_been_applied() && attempt < retry.max_attempts => {
+                    self.core.transport.metrics.record_retry("checks/create");
+                    tokio::time::sleep(retry.backoff(attempt)).await;
+                    let runs = self
+                        .check_runs_for_ref(repo, &run.head_sha, &run.name)
+                        .await?;
+                    if let Some(found) = runs
+                        .into_iter()
+                        .find(|r| r.external_id.as_deref() == Some(external_id.as_str()))
+                    {
+                        tracing::info!(repo = %repo, check_run = found.id, "check run was created although its answer was lost; adopted");
+                        break found;
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         self.append_batches(repo, created, batches).await
     }
 
@@ -348,10 +374,12 @@ impl GitHubApi for InstallationClient {
         let mut rest = vec!["commits"];
         rest.extend(git_ref.split('/').filter(|s| !s.is_empty()));
         rest.push("check-runs");
-        let mut url = self.repo_url(repo, &rest);
+        let mut url = self.repo_url(repo, &rest)?;
         url.query_pairs_mut()
             .append_pair("check_name", check_name)
-            .append_pair("filter", "latest")
+            // Every run, not only the newest: an older run left in progress (a job killed
+            // mid-way, a create whose answer was lost) must be found to be completed.
+            .append_pair("filter", "all")
             .append_pair("app_id", &self.core.credentials.app_id().to_string());
         self.get_all("checks/list-for-ref", url, |p: CheckRunList| p.check_runs)
             .await
@@ -359,12 +387,12 @@ impl GitHubApi for InstallationClient {
 
     async fn pull_request(&self, repo: &RepoRef, number: u64) -> Result<PullRequest> {
         let n = number.to_string();
-        self.get("pulls/get", self.repo_url(repo, &["pulls", &n]))
+        self.get("pulls/get", self.repo_url(repo, &["pulls", &n])?)
             .await
     }
 
     async fn open_pull_requests(&self, repo: &RepoRef) -> Result<Vec<PullRequest>> {
-        let mut url = self.repo_url(repo, &["pulls"]);
+        let mut url = self.repo_url(repo, &["pulls"])?;
         url.query_pairs_mut().append_pair("state", "open");
         self.get_all("pulls/list", url, |p: Vec<PullRequest>| p)
             .await
@@ -372,21 +400,21 @@ impl GitHubApi for InstallationClient {
 
     async fn pull_request_commits(&self, repo: &RepoRef, number: u64) -> Result<Vec<PullCommit>> {
         let n = number.to_string();
-        let url = self.repo_url(repo, &["pulls", &n, "commits"]);
+        let url = self.repo_url(repo, &["pulls", &n, "commits"])?;
         self.get_all("pulls/list-commits", url, |p: Vec<PullCommit>| p)
             .await
     }
 
     async fn pull_request_reviews(&self, repo: &RepoRef, number: u64) -> Result<Vec<Review>> {
         let n = number.to_string();
-        let url = self.repo_url(repo, &["pulls", &n, "reviews"]);
+        let url = self.repo_url(repo, &["pulls", &n, "reviews"])?;
         self.get_all("pulls/list-reviews", url, |p: Vec<Review>| p)
             .await
     }
 
     async fn issue_comments(&self, repo: &RepoRef, number: u64) -> Result<Vec<IssueComment>> {
         let n = number.to_string();
-        let url = self.repo_url(repo, &["issues", &n, "comments"]);
+        let url = self.repo_url(repo, &["issues", &n, "comments"])?;
         self.get_all("issues/list-comments", url, |p: Vec<IssueComment>| p)
             .await
     }
@@ -398,7 +426,7 @@ impl GitHubApi for InstallationClient {
         body: &str,
     ) -> Result<IssueComment> {
         let n = number.to_string();
-        let url = self.repo_url(repo, &["issues", &n, "comments"]);
+        let url = self.repo_url(repo, &["issues", &n, "comments"])?;
         let body = serde_json::json!({ "body": body });
         self.write("issues/create-comment", Method::POST, url, &body)
             .await
@@ -409,7 +437,7 @@ impl GitHubApi for InstallationClient {
         repo: &RepoRef,
         username: &str,
     ) -> Result<CollaboratorPermission> {
-        let url = self.repo_url(repo, &["collaborators", username, "permission"]);
+        let url = self.repo_url(repo, &["collaborators", username, "permission"])?;
         let raw: RawCollaboratorPermission = self
             .get("repos/get-collaborator-permission-level", url)
             .await?;
@@ -425,7 +453,7 @@ impl GitHubApi for InstallationClient {
         let url =
             self.core
                 .transport
-                .url(&["orgs", org, "teams", team_slug, "memberships", username]);
+                .url(&["orgs", org, "teams", team_slug, "memberships", username])?;
         match self
             .get::<RawTeamMembership>("teams/get-membership-for-user-in-org", url)
             .await
@@ -447,7 +475,7 @@ impl GitHubApi for InstallationClient {
             return Ok(());
         }
         let n = number.to_string();
-        let url = self.repo_url(repo, &["pulls", &n, "requested_reviewers"]);
+        let url = self.repo_url(repo, &["pulls", &n, "requested_reviewers"])?;
         let body = serde_json::json!({ "reviewers": users, "team_reviewers": team_slugs });
         let req = json_request("pulls/request-reviewers", Method::POST, url, &body)?;
         // The answer is the pull request; its shape varies (closed PRs), and nothing in it is
@@ -457,9 +485,23 @@ impl GitHubApi for InstallationClient {
 
     async fn requested_reviewers(&self, repo: &RepoRef, number: u64) -> Result<RequestedReviewers> {
         let n = number.to_string();
-        let url = self.repo_url(repo, &["pulls", &n, "requested_reviewers"]);
+        let url = self.repo_url(repo, &["pulls", &n, "requested_reviewers"])?;
         self.get("pulls/list-requested-reviewers", url).await
     }
+}
+
+/// A fresh `external_id` for a check run the caller did not tag: unique across processes and
+/// replicas (a random per-process seed, the time and a counter), so a run whose create answer
+/// was lost can be told apart from every other run.
+fn unique_external_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(super::config::random_u64);
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("secarch-{seed:016x}-{nanos:x}-{n}")
 }
 
 fn empty_body() -> CheckRunBody<'static> {

@@ -133,7 +133,7 @@ impl RetryPolicy {
 }
 
 /// A random number from std's randomly keyed hasher: enough for jitter, no RNG dependency.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     std::collections::hash_map::RandomState::new()
         .build_hasher()

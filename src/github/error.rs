@@ -12,6 +12,13 @@ pub enum GitHubError {
     #[error("GitHub client configuration: {0}")]
     Config(String),
 
+    /// A name from a payload, an answer or the policy would change the shape of an API path
+    /// (`.`, `..`, empty): refused before any request is sent.
+    #[error(
+        "refusing to call GitHub with the path segment {segment:?}: it would change the API path. A repository, user or team name from a webhook payload or the policy is not a valid GitHub name"
+    )]
+    InvalidPath { segment: String },
+
     /// 401: the App JWT or installation token was refused (after one fresh-token retry).
     #[error(
         "GitHub refused our credentials for {operation} ({request}): {message}. Check the App id and private key, and that the server clock is correct (JWTs are time-bound)"
@@ -120,7 +127,7 @@ impl GitHubError {
     /// The operation id (GitHub's `operationId`, e.g. `checks/create`), when the error came from a call.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
-            GitHubError::Config(_) => None,
+            GitHubError::Config(_) | GitHubError::InvalidPath { .. } => None,
             GitHubError::Unauthorized { operation, .. }
             | GitHubError::Forbidden { operation, .. }
             | GitHubError::NotFound { operation, .. }
@@ -141,6 +148,17 @@ impl GitHubError {
             self,
             GitHubError::RateLimited { .. }
                 | GitHubError::Server { .. }
+                | GitHubError::Timeout { .. }
+                | GitHubError::Transport { .. }
+        )
+    }
+
+    /// Whether GitHub may have applied the request although its answer was lost: a 5xx, a
+    /// time-out or a dropped connection (a rate-limit answer means "not done").
+    pub fn may_have_been_applied(&self) -> bool {
+        matches!(
+            self,
+            GitHubError::Server { .. }
                 | GitHubError::Timeout { .. }
                 | GitHubError::Transport { .. }
         )

@@ -52,8 +52,9 @@ pub use error::{GitHubError, Result};
 pub use metrics::{ApiCallCount, ApiMetrics, StatusClass};
 pub use types::{
     AppInfo, BranchRef, CheckRun, CheckRunOutputInfo, CollaboratorPermission, CommitDetail,
-    GitIdentity, Installation, IssueComment, PullCommit, PullRequest, RepoRef, Repository,
-    RequestedReviewers, Review, Team, TeamMembership, User,
+    GitIdentity, Installation, InvalidName, IssueComment, PullCommit, PullRequest, RepoRef,
+    Repository, RequestedReviewers, Review, Team, TeamMembership, User, check_owner,
+    check_repo_name,
 };
 
 /// App-level operations (authenticated with the App JWT).

@@ -4,9 +4,12 @@
 //! (`retry-after`, `x-ratelimit-remaining: 0`, or a "rate limit" message). Not retried: 401, other
 //! 403, 404, 422 and other 4xx — they will not get better by asking again.
 //!
-//! Every request is retried, POSTs included: GitHub answers 5xx before applying a write in the
-//! vast majority of cases; the rare duplicate (a write applied, then a 502) is handled by the
-//! callers (check runs are found by name before being created).
+//! A POST whose answer is lost (5xx, time-out, dropped connection) may have been applied: it is
+//! retried only when a second copy does no harm (minting a token, requesting reviewers).
+//! Otherwise the error goes back to the caller, which knows how to find out whether the write
+//! happened (a check run is created with a unique `external_id` and looked up by it, see
+//! `client.rs`). Rate-limit answers (429, 403 with rate-limit headers) were not applied and are
+//! retried for every method.
 
 use std::time::Duration;
 
@@ -28,10 +31,23 @@ pub(crate) struct ApiRequest {
     pub body: Option<Vec<u8>>,
 }
 
+/// POST operations that may safely be sent twice: a second token or review request changes
+/// nothing a user sees.
+const REPEATABLE_POSTS: &[&str] = &[
+    "apps/create-installation-access-token",
+    "pulls/request-reviewers",
+];
+
 impl ApiRequest {
     /// `METHOD /path` for error messages: no query, no host.
     pub fn line(&self) -> String {
         format!("{} {}", self.method, self.url.path())
+    }
+
+    /// Whether sending the request again after a lost answer is harmless. GET, PATCH, PUT and
+    /// DELETE are idempotent; a POST only when listed in [`REPEATABLE_POSTS`].
+    pub fn repeatable(&self) -> bool {
+        self.method != Method::POST || REPEATABLE_POSTS.contains(&self.operation)
     }
 }
 
@@ -97,13 +113,21 @@ impl Transport {
         })
     }
 
-    /// URL of `segments` below the API root; each segment is percent-encoded.
-    pub fn url(&self, segments: &[&str]) -> Url {
+    /// URL of `segments` below the API root; each segment is percent-encoded. A segment that
+    /// is empty, `.` or `..` (also percent-encoded: URL parsers treat `%2e` as a dot) is refused:
+    /// owner, repository, user and team names come from payloads and the policy, and such a
+    /// segment would send the request to another path (`/repos/../../check-runs`).
+    pub fn url(&self, segments: &[&str]) -> Result<Url, GitHubError> {
+        if let Some(bad) = segments.iter().find(|s| is_dot_or_empty(s)) {
+            return Err(GitHubError::InvalidPath {
+                segment: bad.chars().take(100).collect(),
+            });
+        }
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        url
+        Ok(url)
     }
 
     /// Whether `url` points below our API root (pagination links must, or we would send the
@@ -131,7 +155,7 @@ impl Transport {
                 Attempt::Fatal(e) => return Err(e),
                 Attempt::Retry { error, wait } => (error, wait),
             };
-            if attempt >= max {
+            if attempt >= max || (error.may_have_been_applied() && !req.repeatable()) {
                 return Err(error);
             }
             let wait = match wait {
@@ -211,6 +235,13 @@ impl Transport {
         }
         classify_failure(&self.retry, req, attempt, status, &headers, &body)
     }
+}
+
+/// Whether a path segment would be a dot segment or vanish (`""`, `.`, `..`, `%2e`, `.%2E`, …).
+fn is_dot_or_empty(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    let dots = lower.replace("%2e", ".");
+    dots.is_empty() || dots == "." || dots == ".."
 }
 
 /// Map a non-2xx answer to fatal or retryable.
@@ -363,13 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn dot_and_empty_segments_are_refused() {
+        let t = Transport::new(&GitHubConfig::default(), Arc::default()).unwrap();
+        for bad in ["..", ".", "", "%2e%2E", ".%2e", "%2E"] {
+            let e = t.url(&["repos", bad, "r", "check-runs"]).unwrap_err();
+            assert!(matches!(e, GitHubError::InvalidPath { .. }), "{bad}: {e}");
+            assert!(!e.is_transient());
+        }
+        // Dots inside a name are fine (`socket.io`), and `/` is encoded, not a separator.
+        let u = t.url(&["repos", "o", "socket.io", "pulls"]).unwrap();
+        assert_eq!(u.path(), "/repos/o/socket.io/pulls");
+        let u = t.url(&["repos", "o", "a/../b", "pulls"]).unwrap();
+        assert_eq!(u.path(), "/repos/o/a%2F..%2Fb/pulls");
+    }
+
+    #[test]
     fn own_urls_only() {
         let config = GitHubConfig {
             api_url: "https://ghe.example.com/api/v3".into(),
             ..Default::default()
         };
         let t = Transport::new(&config, Arc::default()).unwrap();
-        let u = t.url(&["repos", "o w", "r", "pulls"]);
+        let u = t.url(&["repos", "o w", "r", "pulls"]).unwrap();
         assert_eq!(
             u.as_str(),
             "https://ghe.example.com/api/v3/repos/o%20w/r/pulls"

@@ -15,12 +15,82 @@ pub struct RepoRef {
 }
 
 impl RepoRef {
+    /// A reference without checks, for names secarch itself wrote (tests, constants). Names
+    /// from a payload or an API answer go through [`RepoRef::parse`].
     pub fn new(owner: impl Into<String>, name: impl Into<String>) -> Self {
         RepoRef {
             owner: owner.into(),
             name: name.into(),
         }
     }
+
+    /// A reference from untrusted text (a webhook payload, an API answer): `owner` and `name`
+    /// must be names GitHub could have given, so they cannot change the shape of an API path
+    /// built from them (`..` would climb out of `/repos/{owner}/{repo}/…`).
+    pub fn parse(owner: &str, name: &str) -> Result<RepoRef, InvalidName> {
+        check_owner(owner)?;
+        check_repo_name(name)?;
+        Ok(RepoRef::new(owner, name))
+    }
+}
+
+/// An owner or repository name GitHub would not give, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {value:?} is not a valid GitHub name: {reason}")]
+pub struct InvalidName {
+    pub what: &'static str,
+    /// The offending name, cut to 100 characters.
+    pub value: String,
+    pub reason: &'static str,
+}
+
+/// GitHub's longest repository name; logins are shorter (39), but GitHub Enterprise Server
+/// accepts longer ones from its identity provider.
+const MAX_NAME: usize = 100;
+
+/// A user or organization login: ASCII letters, digits and `-` (GitHub Enterprise Server
+/// also `_`, from LDAP or SAML names). Never `.`, so never a dot segment.
+pub fn check_owner(owner: &str) -> Result<(), InvalidName> {
+    check_name("owner", owner, |c| {
+        c.is_ascii_alphanumeric() || c == '-' || c == '_'
+    })
+}
+
+/// A repository name: ASCII letters, digits, `-`, `_` and `.`, but not `.` or `..`.
+pub fn check_repo_name(name: &str) -> Result<(), InvalidName> {
+    check_name("repository name", name, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+    })?;
+    if name == "." || name == ".." {
+        return Err(InvalidName {
+            what: "repository name",
+            value: name.to_string(),
+            reason: "`.` and `..` are path segments, not names",
+        });
+    }
+    Ok(())
+}
+
+fn check_name(
+    what: &'static str,
+    value: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), InvalidName> {
+    let invalid = |reason| InvalidName {
+        what,
+        value: value.chars().take(MAX_NAME).collect(),
+        reason,
+    };
+    if value.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if value.len() > MAX_NAME {
+        return Err(invalid("it is longer than 100 characters"));
+    }
+    if !value.chars().all(allowed) {
+        return Err(invalid("it holds a character GitHub does not allow there"));
+    }
+    Ok(())
 }
 
 impl std::fmt::Display for RepoRef {

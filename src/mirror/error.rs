@@ -56,9 +56,15 @@ pub enum MirrorError {
     },
 
     /// The fetch failed (network, authentication, server, or a mirror that
-    /// stayed broken after being re-created).
+    /// stayed broken after being re-created). `transient`: trying again may
+    /// succeed (network, 5xx); not for refused credentials, an answer over
+    /// the size bound or a server that is not a git server.
     #[error("fetching {repo} failed: {message}")]
-    Fetch { repo: String, message: String },
+    Fetch {
+        repo: String,
+        message: String,
+        transient: bool,
+    },
 
     /// The fetch did not finish within the configured time.
     #[error(
@@ -77,6 +83,25 @@ pub enum MirrorError {
 }
 
 impl MirrorError {
+    /// Whether trying the same sync again later may succeed. A refused URL, an invalid name,
+    /// a fetch over the cache's size bound or refused credentials fail the same way every
+    /// time: retrying them only wastes time and network (and says "temporary" when it is not).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            MirrorError::InvalidName { .. }
+            | MirrorError::UrlRejected { .. }
+            | MirrorError::InvalidRefspec { .. }
+            | MirrorError::InvalidCommit { .. }
+            | MirrorError::RootInUse { .. }
+            | MirrorError::Transport { .. } => false,
+            MirrorError::Fetch { transient, .. } => *transient,
+            MirrorError::Io { .. }
+            | MirrorError::Git { .. }
+            | MirrorError::Timeout { .. }
+            | MirrorError::MissingCommits { .. } => true,
+        }
+    }
+
     pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> MirrorError {
         let action = action.into();
         move |source| MirrorError::Io { action, source }

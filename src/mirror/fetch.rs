@@ -24,8 +24,11 @@ pub(crate) enum FetchFailure {
     /// The local mirror looks damaged (object database, refs, files): worth
     /// re-creating it and trying once more.
     Local(String),
-    /// The remote side, the network or the credentials.
+    /// The remote side or the network: may pass.
     Remote(String),
+    /// Refused credentials or certificate, an answer over the size bound, a
+    /// server that is not a git server: fails the same way if tried again.
+    Permanent(String),
     TimedOut,
 }
 
@@ -163,6 +166,7 @@ pub(crate) fn fetch(
     Err(match failure {
         Some(Failure::Refused(message)) => refused(&redact(&message, token)),
         Some(Failure::Certificate(message)) => certificate(&redact(&message, token)),
+        Some(Failure::Permanent(message)) => FetchFailure::Permanent(redact(&message, token)),
         Some(Failure::Other(message)) => FetchFailure::Remote(redact(&message, token)),
         Some(Failure::TimedOut) | None => classify(&e, token),
     })
@@ -204,14 +208,14 @@ fn run_fetch(
 }
 
 fn refused(message: &str) -> FetchFailure {
-    FetchFailure::Remote(format!(
+    FetchFailure::Permanent(format!(
         "{message}; the installation token was refused: check that the App is installed on this repository \
          with `contents: read` and that the token has not expired"
     ))
 }
 
 fn certificate(message: &str) -> FetchFailure {
-    FetchFailure::Remote(format!(
+    FetchFailure::Permanent(format!(
         "{message}; the server's TLS certificate was not accepted (is ca-certificates installed?)"
     ))
 }

@@ -334,6 +334,12 @@ impl MirrorCache {
             FetchFailure::Local(message) | FetchFailure::Remote(message) => MirrorError::Fetch {
                 repo: key.to_string(),
                 message,
+                transient: true,
+            },
+            FetchFailure::Permanent(message) => MirrorError::Fetch {
+                repo: key.to_string(),
+                message,
+                transient: false,
             },
             FetchFailure::TimedOut => MirrorError::Timeout {
                 repo: key.to_string(),

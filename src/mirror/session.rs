@@ -56,8 +56,11 @@ pub(crate) enum Failure {
     Refused(String),
     /// The server's TLS certificate was not accepted.
     Certificate(String),
-    /// Anything else: network, HTTP status, protocol, more data than the
-    /// fetch may receive.
+    /// What will fail the same way if tried again: more data than the fetch
+    /// may receive, a redirect, a 4xx answer, a server that does not speak
+    /// git's smart HTTP. Not retried: the check run says what to change.
+    Permanent(String),
+    /// Anything else: the network, a 5xx answer, a dropped connection.
     Other(String),
 }
 
@@ -65,7 +68,10 @@ impl Failure {
     pub(crate) fn message(&self) -> &str {
         match self {
             Failure::TimedOut => "the fetch timed out",
-            Failure::Refused(m) | Failure::Certificate(m) | Failure::Other(m) => m,
+            Failure::Refused(m)
+            | Failure::Certificate(m)
+            | Failure::Permanent(m)
+            | Failure::Other(m) => m,
         }
     }
 }
@@ -136,7 +142,7 @@ impl Session {
             b if b >= MIB => format!("{} MiB", b / MIB),
             b => format!("{b} bytes"),
         };
-        Err(Failure::Other(format!(
+        Err(Failure::Permanent(format!(
             "the server sent more than {bound} for one fetch, the mirror cache's size bound; \
              raise --cache-max-mb (SECARCH_CACHE_MAX_MB) if the repository really is that large"
         )))
@@ -184,7 +190,7 @@ impl Session {
         build: impl Fn(&Client) -> RequestBuilder,
     ) -> Result<Response, Failure> {
         if !self.allows(url) {
-            return Err(Failure::Other(format!(
+            return Err(Failure::Permanent(format!(
                 "{what}: refusing to connect to another address than the clone URL's"
             )));
         }
@@ -204,7 +210,7 @@ impl Session {
                     return Err(Failure::Refused(format!("{what}: HTTP {status}")));
                 }
                 if self.token.is_none() {
-                    return Err(Failure::Other(format!(
+                    return Err(Failure::Permanent(format!(
                         "{what}: HTTP {status}: the server asks for credentials and no installation token was given"
                     )));
                 }
@@ -212,7 +218,7 @@ impl Session {
                 continue;
             }
             if status.is_redirection() {
-                return Err(Failure::Other(format!(
+                return Err(Failure::Permanent(format!(
                     "{what}: the server answered HTTP {status}, a redirect; redirects are not followed \
                      (the token must not travel elsewhere): use the repository's clone URL as GitHub gives it"
                 )));
@@ -223,9 +229,18 @@ impl Session {
                 } else {
                     ""
                 };
-                return Err(Failure::Other(format!(
-                    "{what}: the server answered HTTP {status}{hint}"
-                )));
+                let message = format!("{what}: the server answered HTTP {status}{hint}");
+                // 5xx, 408 and 429 may pass; another 4xx answers the same way next time.
+                let passing = status.is_server_error()
+                    || matches!(
+                        status,
+                        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
+                    );
+                return Err(if passing {
+                    Failure::Other(message)
+                } else {
+                    Failure::Permanent(message)
+                });
             }
             let got = response
                 .headers()
@@ -233,7 +248,7 @@ impl Session {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             if !media_type_is(got, content_type) {
-                return Err(Failure::Other(format!(
+                return Err(Failure::Permanent(format!(
                     "{what}: expected Content-Type {content_type}, got {:?}; is this a git smart-HTTP server?",
                     got.chars().take(100).collect::<String>()
                 )));

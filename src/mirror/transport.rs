@@ -99,7 +99,7 @@ impl SmartSubtransport for HttpSubtransport {
             })),
             Service::ReceivePackLs | Service::ReceivePack => Err(to_git_error(
                 &session,
-                Failure::Other(
+                Failure::Permanent(
                     "pushing is not supported: the mirror cache only fetches (upload-pack)"
                         .to_string(),
                 ),
@@ -120,7 +120,7 @@ fn to_git_error(session: &Session, failure: Failure) -> git2::Error {
         Failure::TimedOut => ErrorCode::Timeout,
         Failure::Refused(_) => ErrorCode::Auth,
         Failure::Certificate(_) => ErrorCode::Certificate,
-        Failure::Other(_) => ErrorCode::GenericError,
+        Failure::Permanent(_) | Failure::Other(_) => ErrorCode::GenericError,
     };
     git2::Error::new(code, ErrorClass::Http, failure.message())
 }

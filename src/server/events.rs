@@ -149,18 +149,29 @@ struct PullRequestPayload {
     changes: Option<serde_json::Value>,
 }
 
+/// Where a delivery's job runs. `Ok(Err(reason))`: nothing to do (not an App delivery).
+/// `Err`: the repository's owner or name is not a GitHub name — API paths and mirror
+/// directories are built from them, so the payload is refused as malformed.
 fn target(
+    event: &str,
     repository: &Repository,
     installation: Option<&Installation>,
-) -> Result<RepoTarget, String> {
+) -> Result<Result<RepoTarget, String>, PayloadError> {
     let Some(inst) = installation else {
-        return Err("no `installation` in the payload: not a GitHub App delivery".into());
+        return Ok(Err(
+            "no `installation` in the payload: not a GitHub App delivery".into(),
+        ));
     };
-    Ok(RepoTarget {
+    let repo =
+        RepoRef::parse(&repository.owner.login, &repository.name).map_err(|e| PayloadError {
+            event: event.to_string(),
+            message: format!("`repository`: {e}"),
+        })?;
+    Ok(Ok(RepoTarget {
         installation_id: inst.id,
-        repo: RepoRef::new(&repository.owner.login, &repository.name),
+        repo,
         clone_url: repository.clone_url.clone(),
-    })
+    }))
 }
 
 fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
@@ -176,22 +187,24 @@ fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
             p.action
         )));
     }
-    Ok(evaluate_one(
+    evaluate_one(
+        "pull_request",
         &p.repository,
         p.installation.as_ref(),
         p.pull_request,
         format!("pull_request.{}", p.action),
-    ))
+    )
 }
 
 /// Evaluate one pull request of an installed repository (ignored without an installation).
 fn evaluate_one(
+    event: &str,
     repository: &Repository,
     installation: Option<&Installation>,
     pull: PullRequest,
     cause: String,
-) -> Parsed {
-    match target(repository, installation) {
+) -> Result<Parsed, PayloadError> {
+    Ok(match target(event, repository, installation)? {
         Ok(target) => Parsed::Event(Event::EvaluatePulls {
             target,
             pulls: vec![PullHint {
@@ -201,7 +214,7 @@ fn evaluate_one(
             cause,
         }),
         Err(reason) => Parsed::Ignored(reason),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -222,12 +235,13 @@ fn pull_request_review(p: ReviewPayload) -> Result<Parsed, PayloadError> {
             p.action
         )));
     }
-    Ok(evaluate_one(
+    evaluate_one(
+        "pull_request_review",
         &p.repository,
         p.installation.as_ref(),
         p.pull_request,
         format!("pull_request_review.{}", p.action),
-    ))
+    )
 }
 
 #[derive(Deserialize)]
@@ -295,7 +309,7 @@ fn rerequested(
             "{event}.{action} does not change the evaluation"
         )));
     }
-    let target = match target(repository, installation) {
+    let target = match target(event, repository, installation)? {
         Ok(t) => t,
         Err(reason) => return Ok(Parsed::Ignored(reason)),
     };
@@ -346,7 +360,7 @@ fn merge_group(p: MergeGroupPayload) -> Result<Parsed, PayloadError> {
             p.action
         )));
     }
-    let target = match target(&p.repository, p.installation.as_ref()) {
+    let target = match target("merge_group", &p.repository, p.installation.as_ref())? {
         Ok(t) => t,
         Err(reason) => return Ok(Parsed::Ignored(reason)),
     };
@@ -436,6 +450,40 @@ mod tests {
         assert!(matches!(
             parse("star", b"garbage").unwrap(),
             Parsed::Ignored(_)
+        ));
+    }
+
+    #[test]
+    fn repository_names_that_would_change_api_paths_are_malformed() {
+        for (owner, name) in [
+            ("..", ".."),
+            ("o", ".."),
+            ("o", "."),
+            ("", "r"),
+            ("o", ""),
+            ("o/x", "r"),
+            ("o", "r/../../x"),
+            ("o", "%2e%2e"),
+            ("o.k", "r"),
+        ] {
+            let body = serde_json::json!({
+                "action": "opened",
+                "pull_request": {"number": 1, "head": {"sha": "abc"}},
+                "repository": {"name": name, "owner": {"login": owner}, "clone_url": "u"},
+                "installation": {"id": 9},
+            });
+            let err = parse("pull_request", body.to_string().as_bytes()).unwrap_err();
+            assert!(
+                err.message.contains("not a valid GitHub name"),
+                "{owner}/{name}: {err}"
+            );
+        }
+        // Real names with dots, dashes and underscores are fine.
+        let body = br#"{"action":"opened","pull_request":{"number":1,"head":{"sha":"abc"}},
+            "repository":{"name":"socket.io_x-y","owner":{"login":"my-org_1"}},"installation":{"id":9}}"#;
+        assert!(matches!(
+            parse("pull_request", body).unwrap(),
+            Parsed::Event(_)
         ));
     }
 

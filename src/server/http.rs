@@ -84,6 +84,18 @@ async fn webhook(
                 engine.metrics.delivery(&event, "ignored");
                 (StatusCode::ACCEPTED, format!("ignored: {reason}\n"))
             }
+            Ok(Parsed::Event(_))
+                if !engine
+                    .deliveries
+                    .first_time(header_str(&headers, "x-github-delivery"), started) =>
+            {
+                tracing::info!(delivery, event, "delivery already acted on; replay ignored");
+                engine.metrics.delivery(&event, "duplicate");
+                (
+                    StatusCode::ACCEPTED,
+                    "ignored: this delivery was already acted on\n".to_string(),
+                )
+            }
             Ok(Parsed::Event(ev)) => {
                 let ping = matches!(ev, super::events::Event::Ping);
                 tracing::info!(delivery, event, "delivery accepted");

@@ -12,8 +12,9 @@ use time::OffsetDateTime;
 use super::Engine;
 use super::queue::{Job, JobKind, enqueue};
 use super::render::{check_output, conclusion, needs_review};
-use super::repos::SyncRequest;
+use super::repos::{RepoError, SyncRequest};
 use super::reviewers::request_reviews;
+use super::runs::{HeadRuns, conclusion_of, finish_superseded};
 use crate::evaluate::{EvalError, PolicySource, Range, evaluate, load_policy};
 use crate::git::Repo;
 use crate::github::{
@@ -27,8 +28,9 @@ use crate::verdict::{CheckReport, SignoffState};
 #[derive(Debug)]
 pub(crate) enum JobError {
     GitHub(GitHubError),
-    /// The repository could not be synced or opened (network, disk): worth retrying.
-    Git(String),
+    /// The repository could not be synced or opened; [`RepoError::transient`] tells whether
+    /// retrying can help.
+    Git(RepoError),
     /// The change cannot be evaluated as it is (invalid policy, broken repository state): the
     /// check run says so; retrying will not help.
     Evaluation(String),
@@ -46,7 +48,10 @@ impl JobError {
     fn is_transient(&self) -> bool {
         match self {
             JobError::GitHub(e) => e.is_transient(),
-            JobError::Git(_) | JobError::Internal(_) => true,
+            JobError::Git(e) => e.transient,
+            // A panic or a cancelled task is a bug; one more try costs little and a cancelled
+            // task (runtime shutting down) may pass.
+            JobError::Internal(_) => true,
             JobError::Evaluation(_) => false,
         }
     }
@@ -234,7 +239,9 @@ pub(crate) async fn with_repo<T: Send + 'static>(
                 out = Some(w(repo));
             }
         })?;
-        out.ok_or_else(|| "the repository provider did not run the evaluation".to_string())
+        out.ok_or_else(|| {
+            RepoError::transient("the repository provider did not run the evaluation")
+        })
     })
     .await;
     match joined {
@@ -270,6 +277,10 @@ async fn evaluate_pull(
         return Ok(Outcome::Skipped);
     }
     let (base, head) = (pr.base.sha.clone(), pr.head.sha.clone());
+    if progress.head_sha.as_deref() != Some(head.as_str()) {
+        // A push since the last attempt: the run that attempt started is another head's.
+        progress.check_run_id = None;
+    }
     progress.head_sha = Some(head.clone());
     let request = SyncRequest {
         repo_full_name: repo.to_string(),
@@ -291,14 +302,19 @@ async fn evaluate_pull(
     .map_err(|e| JobError::Evaluation(e.to_string()))?;
     progress.check_name = Some(policy.check_name.clone());
 
-    // 2. Our run on this head: reuse an unfinished one without annotations (GitHub appends
-    //    annotations on update), otherwise start a new one.
-    let runs = client
-        .check_runs_for_ref(repo, &head, &policy.check_name)
-        .await?;
-    if only_if_missing && runs.iter().any(|r| r.status == "completed") {
+    // 2. Our runs on this head. Reconciliation skips a head whose newest run is completed,
+    //    after completing any run an interrupted evaluation left unfinished behind it.
+    let runs = HeadRuns::new(
+        client
+            .check_runs_for_ref(repo, &head, &policy.check_name)
+            .await?,
+    );
+    if only_if_missing && let Some(newest) = runs.newest().filter(|r| r.status == "completed") {
+        finish_superseded(&client, repo, &runs, Some(newest.id), conclusion_of(newest)).await;
         return Ok(Outcome::Skipped);
     }
+    // Reuse an unfinished run without annotations (GitHub appends annotations on update),
+    // otherwise start a new one.
     let run_id = start_run(&client, repo, &head, &policy.check_name, &runs, progress).await?;
 
     // 3. Evaluate off the async threads.
@@ -329,6 +345,7 @@ async fn evaluate_pull(
             },
         )
         .await?;
+    finish_superseded(&client, repo, &runs, Some(run_id), concl).await;
     if needs_review(&report)
         && let Err(e) = request_reviews(&client, repo, &pr, &policy).await
     {
@@ -344,13 +361,10 @@ pub(crate) async fn start_run(
     repo: &RepoRef,
     head: &str,
     name: &str,
-    existing: &[crate::github::CheckRun],
+    existing: &HeadRuns,
     progress: &mut Progress,
 ) -> Result<u64, JobError> {
-    let reusable = existing
-        .iter()
-        .find(|r| r.status != "completed" && r.output.annotations_count == 0);
-    let id = match reusable {
+    let id = match existing.reusable() {
         Some(run) => {
             client
                 .update_check_run(
@@ -389,7 +403,43 @@ pub(crate) async fn start_run(
     Ok(id)
 }
 
-/// Complete the run with a failure that says what went wrong and how to retry.
+/// What a failed job tells the user on the check run: a title and who must act.
+fn failure_text(err: &JobError, attempts: u32) -> (String, String) {
+    let operator = |what: &str| {
+        (
+            format!("secarch could not finish: {what} (the App's operator must act)"),
+            "Nothing is wrong with the change itself. The secarch App could not do its work because of \
+             its own set-up; the error below says what to change (ask whoever runs the App). Once it is \
+             fixed, use **Re-run** on this check."
+                .to_string(),
+        )
+    };
+    match err {
+        JobError::Evaluation(_) => (
+            "secarch could not evaluate this change".to_string(),
+            "The change could not be evaluated as it is. Fix the problem below (on the base branch for the policy) and push, or use **Re-run** once it is fixed.".to_string(),
+        ),
+        JobError::GitHub(e) if !e.is_transient() => operator("GitHub refused a request"),
+        JobError::Git(e) if !e.transient => operator("the repository could not be fetched"),
+        JobError::Internal(_) => (
+            "secarch could not finish: an internal error (use Re-run)".to_string(),
+            format!(
+                "secarch failed {attempts} time(s) with an internal error; this is a bug in secarch, please report it. Use **Re-run** on this check to try again."
+            ),
+        ),
+        _ => (
+            "secarch could not finish: a temporary failure (use Re-run)".to_string(),
+            format!(
+                "The evaluation failed {attempts} time(s) because of a temporary problem. Nothing is wrong with the change itself: use **Re-run** on this check to try again."
+            ),
+        ),
+    }
+}
+
+/// Complete the run with a failure that says what went wrong and how to retry. The run this
+/// job started is completed, never a second one created beside it: without a known run, an
+/// unfinished run of ours on the head is completed, and only when there is none is a new
+/// (completed) run created.
 async fn report_failure(
     engine: &Arc<Engine>,
     job: &Job,
@@ -405,18 +455,7 @@ async fn report_failure(
         .check_name
         .clone()
         .unwrap_or_else(default_check_name);
-    let (title, what) = match err {
-        JobError::Evaluation(_) => (
-            "secarch could not evaluate this change".to_string(),
-            "The change could not be evaluated as it is. Fix the problem below (on the base branch for the policy) and push, or use **Re-run** once it is fixed.".to_string(),
-        ),
-        _ => (
-            "secarch could not finish: a temporary failure (use Re-run)".to_string(),
-            format!(
-                "The evaluation failed {attempts} time(s) because of a temporary problem. Nothing is wrong with the change itself: use **Re-run** on this check to try again."
-            ),
-        ),
-    };
+    let (title, what) = failure_text(err, attempts);
     let output = CheckOutput {
         title,
         summary: format!(
@@ -428,7 +467,15 @@ async fn report_failure(
     };
     let client = engine.app.installation(job.target.installation_id);
     let repo = &job.target.repo;
-    let result = match progress.check_run_id {
+    let mut target = progress.check_run_id;
+    let mut others = HeadRuns::default();
+    if target.is_none()
+        && let Ok(runs) = client.check_runs_for_ref(repo, &head, &name).await
+    {
+        others = HeadRuns::new(runs);
+        target = others.unfinished_except(None).next().map(|r| r.id);
+    }
+    let result = match target {
         Some(id) => client
             .update_check_run(
                 repo,
@@ -461,7 +508,10 @@ async fn report_failure(
             .await
             .map(drop),
     };
-    if let Err(e) = result {
-        tracing::error!(repo = %repo, error = %e, "could not report the failure on the check run (the next reconciliation retries)");
+    match result {
+        Ok(()) => finish_superseded(&client, repo, &others, target, CheckConclusion::Failure).await,
+        Err(e) => {
+            tracing::error!(repo = %repo, error = %e, "could not report the failure on the check run (the next reconciliation retries)")
+        }
     }
 }

@@ -16,6 +16,7 @@ use super::job::{
 };
 use super::queue::Job;
 use super::repos::SyncRequest;
+use super::runs::{HeadRuns, finish_superseded};
 use crate::evaluate::{PolicySource, load_policy};
 use crate::github::{
     CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus, GitHubApi, GitHubAppApi,
@@ -60,9 +61,11 @@ pub(crate) async fn evaluate_group(
         Err(e) => return Err(e),
     };
     progress.check_name = Some(name.clone());
-    let runs = client
-        .check_runs_for_ref(repo, &group.head_sha, &name)
-        .await?;
+    let runs = HeadRuns::new(
+        client
+            .check_runs_for_ref(repo, &group.head_sha, &name)
+            .await?,
+    );
     let run_id = start_run(&client, repo, &group.head_sha, &name, &runs, progress).await?;
 
     let numbers = merge_group_pulls(&group.head_ref);
@@ -77,13 +80,13 @@ pub(crate) async fn evaluate_group(
     }
     for n in &numbers {
         let pr = client.pull_request(repo, *n).await?;
-        let runs = client.check_runs_for_ref(repo, &pr.head.sha, &name).await?;
-        let passed = runs
-            .iter()
-            .any(|r| r.status == "completed" && r.conclusion.as_deref() == Some("success"));
+        // The newest run decides: an older success does not outweigh a newer failure.
+        let runs = HeadRuns::new(client.check_runs_for_ref(repo, &pr.head.sha, &name).await?);
+        let newest = runs.newest();
+        let passed = newest
+            .is_some_and(|r| r.status == "completed" && r.conclusion.as_deref() == Some("success"));
         all_passed &= passed;
-        let state = runs
-            .first()
+        let state = newest
             .map(|r| r.conclusion.clone().unwrap_or_else(|| r.status.clone()))
             .unwrap_or_else(|| "no run".into());
         let _ = writeln!(
@@ -129,5 +132,6 @@ pub(crate) async fn evaluate_group(
             },
         )
         .await?;
+    finish_superseded(&client, repo, &runs, Some(run_id), conclusion).await;
     Ok(Outcome::Concluded(conclusion))
 }

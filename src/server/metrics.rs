@@ -109,7 +109,8 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Count a delivery; `outcome` is `processed`, `ignored`, `unauthorized` or `malformed`.
+    /// Count a delivery; `outcome` is `processed`, `ignored`, `duplicate` (a replayed GUID),
+    /// `unauthorized` or `malformed`.
     pub fn delivery(&self, event: &str, outcome: &'static str) {
         let event = KNOWN_EVENTS
             .iter()
@@ -144,6 +145,11 @@ impl Metrics {
 
     pub(crate) fn job_retry(&self) {
         self.job_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Job attempts repeated after a transient failure so far.
+    pub fn job_retries(&self) -> u64 {
+        self.job_retries.load(Ordering::Relaxed)
     }
 
     /// The exposition text.

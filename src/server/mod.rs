@@ -16,6 +16,7 @@
 //! (Prometheus text), and the private job machinery.
 
 pub mod config;
+mod deliveries;
 pub mod events;
 mod http;
 mod job;
@@ -26,6 +27,7 @@ mod reconcile;
 mod render;
 pub mod repos;
 pub mod reviewers;
+mod runs;
 pub mod signature;
 
 use std::sync::Arc;
@@ -40,7 +42,7 @@ pub use http::router;
 pub use metrics::Metrics;
 pub use reconcile::reconcile;
 pub use render::{annotations, check_output};
-pub use repos::{LocalRepos, MirrorRepos, RepoProvider, SyncRequest};
+pub use repos::{LocalRepos, MirrorRepos, RepoError, RepoProvider, SyncRequest};
 pub use signature::{WebhookSecrets, sign};
 
 use events::PullHint;
@@ -56,6 +58,8 @@ pub struct Engine {
     /// Counters and histograms served on `/metrics`.
     pub metrics: Metrics,
     pub(crate) ready: AtomicBool,
+    /// `X-GitHub-Delivery` GUIDs acted on recently: a replayed delivery is not evaluated again.
+    pub(crate) deliveries: deliveries::Deliveries,
 }
 
 impl std::fmt::Debug for Engine {
@@ -84,6 +88,7 @@ impl Engine {
             settings,
             metrics: Metrics::default(),
             ready: AtomicBool::new(false),
+            deliveries: deliveries::Deliveries::default(),
         })
     }
 

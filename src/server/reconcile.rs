@@ -36,7 +36,13 @@ pub async fn reconcile(engine: &Arc<Engine>) -> usize {
                 .as_ref()
                 .map(|o| o.login.clone())
                 .unwrap_or_default();
-            let repo = RepoRef::new(owner, r.name.clone());
+            let repo = match RepoRef::parse(&owner, &r.name) {
+                Ok(repo) => repo,
+                Err(e) => {
+                    tracing::warn!(installation = inst.id, error = %e, "reconcile: repository skipped");
+                    continue;
+                }
+            };
             let pulls = match client.open_pull_requests(&repo).await {
                 Ok(p) => p,
                 Err(e) => {

@@ -44,16 +44,43 @@ pub fn check_output(report: &CheckReport, signoffs: &SignoffState) -> CheckOutpu
             let _ = writeln!(summary, "- @{} does not count: {}", r.login, r.reason);
         }
     }
+    let mut annotations = annotations(report);
+    let left_out = annotations.len().saturating_sub(MAX_ANNOTATIONS);
+    if left_out > 0 {
+        annotations.truncate(MAX_ANNOTATIONS);
+        let _ = writeln!(
+            summary,
+            "\n{left_out} more annotation(s) were left out (a check run shows the {MAX_ANNOTATIONS} most \
+             important: errors first). Run `secarch check` locally to see every finding and signal."
+        );
+    }
     CheckOutput {
         title: report.title.clone(),
         summary,
         text: None,
-        annotations: annotations(report),
+        annotations,
     }
 }
 
-/// Lint findings on the document's lines, and trigger signals on the changed files' lines.
+/// Most annotations one check run carries. GitHub takes 50 per request and appends the rest
+/// with one PATCH per 50; a pull request touching 20,000 watched files would otherwise cost
+/// 400 requests per evaluation, so the cost of one evaluation is bounded by this, whatever the
+/// change. The summary says how many were left out.
+pub const MAX_ANNOTATIONS: usize = crate::github::MAX_ANNOTATIONS_PER_REQUEST;
+
+/// Lint findings on the document's lines, and trigger signals on the changed files' lines,
+/// most important first (failures, then warnings, then notices; in order within a level).
 pub fn annotations(report: &CheckReport) -> Vec<Annotation> {
+    let mut out = all_annotations(report);
+    out.sort_by_key(|a| match a.annotation_level {
+        AnnotationLevel::Failure => 0,
+        AnnotationLevel::Warning => 1,
+        AnnotationLevel::Notice => 2,
+    });
+    out
+}
+
+fn all_annotations(report: &CheckReport) -> Vec<Annotation> {
     let mut out = Vec::new();
     for f in &report.findings {
         let level = match f.severity {

@@ -36,11 +36,56 @@ impl std::fmt::Debug for SyncRequest {
     }
 }
 
+/// Why a repository could not be made available. The message is for the operator and the
+/// check run: it never contains the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoError {
+    pub message: String,
+    /// Trying again later may succeed (network, a 5xx, a busy disk). `false` for what fails
+    /// the same way every time (a refused clone URL, an answer over the cache's size bound,
+    /// refused credentials): the job is not retried and the check run says what to change.
+    pub transient: bool,
+}
+
+impl RepoError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        RepoError {
+            message: message.into(),
+            transient: false,
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        RepoError {
+            message: message.into(),
+            transient: true,
+        }
+    }
+}
+
+impl std::fmt::Display for RepoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<crate::mirror::MirrorError> for RepoError {
+    fn from(e: crate::mirror::MirrorError) -> Self {
+        RepoError {
+            transient: e.is_transient(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Provides an up-to-date repository for a [`SyncRequest`] (blocking).
 pub trait RepoProvider: Send + Sync {
-    /// Make the requested commits available and call `work` with the repository. Errors are
-    /// messages for the operator and the check run: they must never contain the token.
-    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String>;
+    /// Make the requested commits available and call `work` with the repository.
+    fn with_repo(
+        &self,
+        request: &SyncRequest,
+        work: &mut dyn FnMut(&Repo),
+    ) -> Result<(), RepoError>;
 }
 
 /// The production provider: bare mirrors fetched with the installation token
@@ -50,17 +95,18 @@ pub struct MirrorRepos {
 }
 
 impl RepoProvider for MirrorRepos {
-    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String> {
-        let guard = self
-            .cache
-            .sync(
-                &request.repo_full_name,
-                &request.clone_url,
-                request.token.as_deref(),
-                &request.fetch_refspecs,
-                &request.want_shas,
-            )
-            .map_err(|e| e.to_string())?;
+    fn with_repo(
+        &self,
+        request: &SyncRequest,
+        work: &mut dyn FnMut(&Repo),
+    ) -> Result<(), RepoError> {
+        let guard = self.cache.sync(
+            &request.repo_full_name,
+            &request.clone_url,
+            request.token.as_deref(),
+            &request.fetch_refspecs,
+            &request.want_shas,
+        )?;
         work(guard.repo());
         Ok(())
     }
@@ -75,28 +121,36 @@ pub struct LocalRepos {
 }
 
 impl LocalRepos {
-    fn path_of(&self, clone_url: &str) -> Result<PathBuf, String> {
+    fn path_of(&self, clone_url: &str) -> Result<PathBuf, RepoError> {
         let Some(path) = clone_url.strip_prefix("file://") else {
-            return Err(format!(
+            return Err(RepoError::permanent(format!(
                 "cannot fetch {clone_url}: this server has no git mirror for network remotes (only file:// clone URLs are opened)"
-            ));
+            )));
         };
         if !self.allow_file_remotes {
-            return Err(format!(
+            return Err(RepoError::permanent(format!(
                 "refusing the file:// clone URL {clone_url}: set SECARCH_ALLOW_FILE_REMOTES=1 to allow local remotes"
-            ));
+            )));
         }
         Ok(PathBuf::from(path))
     }
 }
 
 impl RepoProvider for LocalRepos {
-    fn with_repo(&self, request: &SyncRequest, work: &mut dyn FnMut(&Repo)) -> Result<(), String> {
+    fn with_repo(
+        &self,
+        request: &SyncRequest,
+        work: &mut dyn FnMut(&Repo),
+    ) -> Result<(), RepoError> {
         let path = self.path_of(&request.clone_url)?;
-        let repo = Repo::open(&path).map_err(|e| e.to_string())?;
+        let repo = Repo::open(&path).map_err(|e| RepoError::permanent(e.to_string()))?;
         for sha in &request.want_shas {
-            repo.resolve_commit(sha)
-                .map_err(|e| format!("commit {sha} is not in {} ({e})", request.repo_full_name))?;
+            repo.resolve_commit(sha).map_err(|e| {
+                RepoError::transient(format!(
+                    "commit {sha} is not in {} ({e})",
+                    request.repo_full_name
+                ))
+            })?;
         }
         work(&repo);
         Ok(())
@@ -125,11 +179,13 @@ mod tests {
         let e = on
             .with_repo(&req("https://github.com/o/r.git"), &mut |_| {})
             .unwrap_err();
-        assert!(e.contains("no git mirror"), "{e}");
+        assert!(e.message.contains("no git mirror"), "{e}");
+        assert!(!e.transient);
         let e = off
             .with_repo(&req("file:///tmp/x"), &mut |_| {})
             .unwrap_err();
-        assert!(e.contains("SECARCH_ALLOW_FILE_REMOTES"), "{e}");
+        assert!(e.message.contains("SECARCH_ALLOW_FILE_REMOTES"), "{e}");
+        assert!(!e.transient);
         assert!(!format!("{:?}", req("x")).contains("ghs_secret"));
     }
 }

@@ -55,6 +55,7 @@ fn unsafe_urls_names_and_refspecs_are_refused() {
             matches!(err, MirrorError::UrlRejected { .. }),
             "{url}: {err:?}"
         );
+        assert!(!err.is_transient(), "a refused URL is refused again: {url}");
     }
     for name in ["owner/../x", "../../etc", "owner/x/y", "owner/.."] {
         let err = cache

@@ -126,15 +126,34 @@ fn a_fetch_larger_than_the_cache_is_cut_off() {
         ..config(tmp.path())
     })
     .unwrap();
-    let text = small
+    let err = small
         .sync("octo/repo", &url, None, &refs(), &[])
         .err()
-        .expect("the fetch must fail")
-        .to_string();
+        .expect("the fetch must fail");
+    let text = err.to_string();
     assert!(
         text.contains("more than 4096 bytes") && text.contains("SECARCH_CACHE_MAX_MB"),
         "{text}"
     );
+    // The same fetch would be cut off again: the server must not repeat it.
+    assert!(!err.is_transient(), "{err:?}");
+}
+
+/// A 5xx may pass, another 4xx will not: only the first is worth a retry.
+#[test]
+fn server_errors_are_transient_and_client_errors_are_not() {
+    for (status, transient) in [("503 Service Unavailable", true), ("410 Gone", false)] {
+        let server = http::CannedServer::start(format!(
+            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let url = format!("http://127.0.0.1:{}/octo/repo.git", server.port);
+        let tmp = tempfile::tempdir().unwrap();
+        let err = cache(tmp.path())
+            .sync("octo/repo", &url, None, &refs(), &[])
+            .err()
+            .expect("the fetch must fail");
+        assert_eq!(err.is_transient(), transient, "{status}: {err}");
+    }
 }
 
 /// How the server uses the cache: a sync over HTTP inside `spawn_blocking`

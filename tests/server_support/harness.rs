@@ -199,16 +199,31 @@ impl World {
     }
 }
 
-/// POST /webhook with the given signature header (none when `None`).
+/// POST /webhook with the given signature header (none when `None`), as a new delivery (a
+/// fresh `X-GitHub-Delivery`).
 pub async fn deliver_raw(
     router: &Router,
     event: &str,
     body: Vec<u8>,
     signature: Option<&str>,
 ) -> (StatusCode, String) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = format!("72d3162e-cc78-11e3-81ab-{n:012x}");
+    deliver_with_id(router, event, body, signature, &id).await
+}
+
+/// POST /webhook with a given `X-GitHub-Delivery` (a replay reuses one).
+pub async fn deliver_with_id(
+    router: &Router,
+    event: &str,
+    body: Vec<u8>,
+    signature: Option<&str>,
+    delivery: &str,
+) -> (StatusCode, String) {
     let mut req = Request::post("/webhook")
         .header("x-github-event", event)
-        .header("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+        .header("x-github-delivery", delivery)
         .header("content-type", "application/json");
     if let Some(s) = signature {
         req = req.header("x-hub-signature-256", s);

@@ -115,12 +115,16 @@ pub fn checks_for_ref(repo: &FakeRepo, t: &Templates, call: &Call) -> Reply {
         .filter(|r| app_id.is_none_or(|a| r.app_id == a))
         .collect();
     if latest {
-        let mut newest: BTreeMap<(&str, u64), u64> = BTreeMap::new();
+        // GitHub: "Filters check runs by their `completed_at` timestamp. `latest` returns the
+        // most recent check runs." A run still in progress has none, so a completed run hides a
+        // newer unfinished one of the same name.
+        let key = |r: &FakeCheckRun| (r.completed_at.clone(), r.id);
+        let mut newest: BTreeMap<(&str, u64), (Option<String>, u64)> = BTreeMap::new();
         for r in &runs {
             let e = newest.entry((&r.name, r.app_id)).or_default();
-            *e = (*e).max(r.id);
+            *e = (*e).clone().max(key(r));
         }
-        runs.retain(|r| newest.get(&(r.name.as_str(), r.app_id)) == Some(&r.id));
+        runs.retain(|r| newest.get(&(r.name.as_str(), r.app_id)) == Some(&key(r)));
     }
     runs.sort_by_key(|r| std::cmp::Reverse(r.id));
     let total = runs.len();

@@ -90,6 +90,9 @@ pub enum Fault {
     PrimaryExhausted { reset_in_secs: u64 },
     /// Answer normally, but only after this delay (longer than the client timeout = timeout).
     Delay(Duration),
+    /// Apply the operation, then answer with this status (a write GitHub made whose answer was
+    /// lost, e.g. a 502 from a proxy).
+    AppliedThen(u16),
 }
 
 /// Fake-wide settings.

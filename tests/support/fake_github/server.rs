@@ -235,6 +235,8 @@ pub async fn serve(
     if let Some(fault) = &fault {
         if let Fault::Delay(d) = fault {
             tokio::time::sleep(*d).await;
+        } else if let Fault::AppliedThen(_) = fault {
+            // Applied below; the answer is replaced by the fault's.
         } else {
             let reply = fault_reply(fault);
             return finish(
@@ -265,7 +267,10 @@ pub async fn serve(
         installation,
         self_url: format!("http://{}{}", inner.addr, raw_path),
     };
-    let reply = handlers::handle(&mut lock(&inner.state), &ctx, call);
+    let mut reply = handlers::handle(&mut lock(&inner.state), &ctx, call);
+    if let Some(Fault::AppliedThen(status)) = &fault {
+        reply = handlers::error(*status, "Server Error");
+    }
     finish(
         &inner,
         &op_id,
@@ -373,7 +378,7 @@ fn fault_reply(fault: &Fault) -> Reply {
                 .push(("x-ratelimit-reset".into(), reset.to_string()));
             r
         }
-        Fault::Delay(_) => handlers::error(504, "unreachable"),
+        Fault::Delay(_) | Fault::AppliedThen(_) => handlers::error(504, "unreachable"),
     };
     if matches!(fault, Fault::Status(502)) {
         reply.body = Value::String("Bad Gateway".into());
