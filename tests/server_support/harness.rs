@@ -256,7 +256,7 @@ pub async fn get(router: &Router, path: &str) -> (StatusCode, String) {
 
 /// The octokit examples directory, when the fixtures are present.
 pub fn examples_dir() -> Option<PathBuf> {
-    secarch::testing::fixtures_dir().map(|d| d.join("octokit-webhooks/payload-examples"))
+    secarch::testing::fixture("octokit-webhooks/payload-examples")
 }
 
 /// One octokit example payload.

@@ -17,9 +17,9 @@ use super::{Fault, Inner, RecordedRequest, TEST_APP_PUBLIC_KEY, Violation, auth,
 pub fn description() -> Option<&'static Description> {
     static DESC: OnceLock<Option<Description>> = OnceLock::new();
     DESC.get_or_init(|| {
-        let path = secarch::testing::fixtures_dir()
-            .map(|d| d.join("github-rest-openapi/github-app-subset.deref.openapi.json"))
-            .filter(|p| p.is_file());
+        // Panics when SECARCH_REQUIRE_FIXTURES=1 (CI): validation must never be off silently.
+        let path =
+            secarch::testing::fixture("github-rest-openapi/github-app-subset.deref.openapi.json");
         match path {
             Some(p) => match Description::load(&p) {
                 Ok(d) => Some(d),
