@@ -197,3 +197,84 @@ async fn drive(engine: Arc<Engine>, key: JobKey) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::RepoRef;
+
+    fn pull(number: u64, head: &str, only_if_missing: bool, cause: &str, age: u64) -> Job {
+        Job {
+            target: RepoTarget {
+                installation_id: 1,
+                repo: RepoRef::new("o", "r"),
+                clone_url: "https://github.com/o/r.git".into(),
+            },
+            kind: JobKind::Pull {
+                number,
+                head_hint: Some(head.into()),
+                only_if_missing,
+            },
+            cause: cause.into(),
+            received: Instant::now() - Duration::from_secs(age),
+        }
+    }
+
+    fn only_if_missing(job: &Job) -> bool {
+        matches!(
+            job.kind,
+            JobKind::Pull {
+                only_if_missing: true,
+                ..
+            }
+        )
+    }
+
+    #[test]
+    fn the_newer_delivery_wins_but_the_oldest_arrival_is_kept() {
+        let old = pull(7, "aaa", false, "pull_request.opened", 30);
+        let new = pull(7, "bbb", false, "pull_request.synchronize", 1);
+        let oldest = old.received;
+        let merged = old.coalesce(new);
+        let JobKind::Pull { head_hint, .. } = &merged.kind else {
+            panic!("{merged:?}")
+        };
+        assert_eq!(head_hint.as_deref(), Some("bbb"));
+        assert_eq!(merged.cause, "pull_request.synchronize");
+        // Evaluation latency counts from the first delivery of the burst.
+        assert_eq!(merged.received, oldest);
+    }
+
+    #[test]
+    fn a_reconcile_never_downgrades_a_real_delivery() {
+        let delivery = pull(7, "aaa", false, "pull_request.synchronize", 5);
+        let reconcile = pull(7, "aaa", true, "reconcile", 1);
+        assert!(!only_if_missing(
+            &delivery.clone().coalesce(reconcile.clone())
+        ));
+        assert!(!only_if_missing(&reconcile.clone().coalesce(delivery)));
+        // Two reconciles stay "only if missing".
+        assert!(only_if_missing(&reconcile.clone().coalesce(reconcile)));
+    }
+
+    #[test]
+    fn jobs_are_keyed_per_pull_request_head_and_group() {
+        let a = pull(7, "aaa", false, "x", 0);
+        let b = pull(7, "bbb", true, "y", 0);
+        let c = pull(8, "aaa", false, "x", 0);
+        assert_eq!(
+            a.key(),
+            b.key(),
+            "one slot per pull request, whatever its head"
+        );
+        assert_ne!(a.key(), c.key());
+        let mut other_repo = a.clone();
+        other_repo.target.repo = RepoRef::new("o", "s");
+        assert_ne!(a.key(), other_repo.key());
+        let mut head = a.clone();
+        head.kind = JobKind::Head {
+            head_sha: "aaa".into(),
+        };
+        assert_ne!(a.key(), head.key());
+    }
+}
