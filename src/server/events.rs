@@ -260,6 +260,9 @@ struct Suite {
 
 #[derive(Deserialize)]
 struct CheckRunPayload {
+    /// GitHub's schema does not require `action` on `check_run` (it does on `check_suite`):
+    /// without one there is nothing to act on, not a malformed delivery.
+    #[serde(default)]
     action: String,
     check_run: Suite,
     repository: Repository,
@@ -484,6 +487,16 @@ mod tests {
         assert!(matches!(
             parse("pull_request", body).unwrap(),
             Parsed::Event(_)
+        ));
+    }
+
+    #[test]
+    fn a_check_run_delivery_without_action_is_ignored_not_malformed() {
+        let body = br#"{"check_run":{"head_sha":"abc","pull_requests":[]},
+            "repository":{"name":"r","owner":{"login":"o"}},"installation":{"id":1}}"#;
+        assert!(matches!(
+            parse("check_run", body).unwrap(),
+            Parsed::Ignored(_)
         ));
     }
 

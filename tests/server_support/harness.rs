@@ -161,6 +161,11 @@ impl World {
         p["pull_request"]["base"]["sha"] = json!(self.base);
         p["pull_request"]["base"]["ref"] = json!("main");
         p["pull_request"]["user"]["login"] = json!("dev-alice");
+        if action == "synchronize" {
+            // A push names the heads before and after it (GitHub requires both).
+            p["before"] = json!(self.base);
+            p["after"] = json!(head);
+        }
         self.retarget(&mut p);
         p
     }
