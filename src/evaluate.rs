@@ -25,6 +25,18 @@ pub enum PolicySource {
     BaseCommit,
     /// A file given explicitly (`--policy FILE`): (display name, text).
     Explicit { name: String, text: String },
+    /// A policy the caller already read (the App reads it once for the check's name and the
+    /// reviewers, then evaluates with it): the policy and where it came from.
+    Loaded { policy: Box<Policy>, label: String },
+}
+
+/// How an evaluation runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EvalOptions {
+    /// Threads for the tree diff and path matching of a large change; `0`: one per core. The
+    /// App passes 1: several jobs already run at once, and threads inside each would
+    /// oversubscribe the cores.
+    pub threads: usize,
 }
 
 /// Why an evaluation could not run (exit code 2 in the CLI).
@@ -55,6 +67,17 @@ pub fn evaluate(
     policy_source: &PolicySource,
     signoffs: Option<&SignoffState>,
 ) -> Result<CheckReport, EvalError> {
+    evaluate_with(repo, range, policy_source, signoffs, EvalOptions::default())
+}
+
+/// [`evaluate`] with explicit [`EvalOptions`].
+pub fn evaluate_with(
+    repo: &Repo,
+    range: &Range,
+    policy_source: &PolicySource,
+    signoffs: Option<&SignoffState>,
+    options: EvalOptions,
+) -> Result<CheckReport, EvalError> {
     let merge_base = repo.merge_base(&range.base, &range.head)?;
     let (policy, policy_label) = load_policy(repo, &range.base, policy_source)?;
 
@@ -65,14 +88,18 @@ pub fn evaluate(
     let document =
         discover_document(&policy, &head_src).or_else(|| discover_document(&policy, &base_src));
     let classifier = Classifier::new(&policy, document.as_deref())
-        .map_err(|e| EvalError::Classify(e.to_string()))?;
+        .map_err(|e| EvalError::Classify(e.to_string()))?
+        .with_threads(options.threads);
     // One traversal gives both the change set and the watched files at head
     // (the fingerprint): every head tree is read once, not once for the diff
     // and again for a walk of the whole tree.
     let (changes, watched) = repo.change_set_and_files(
         &merge_base,
         &range.head,
-        &ChangeSetOptions::default(),
+        &ChangeSetOptions {
+            threads: options.threads,
+            ..ChangeSetOptions::default()
+        },
         classifier.watch_filter(),
     )?;
     // The document at base and head, read and parsed once for the
@@ -251,6 +278,7 @@ pub fn load_policy(
     source: &PolicySource,
 ) -> Result<(Policy, String), EvalError> {
     match source {
+        PolicySource::Loaded { policy, label } => Ok(((**policy).clone(), label.clone())),
         PolicySource::Explicit { name, text } => parse_policy(Some((name, text)))
             .map(|p| (p, format!("{name} (--policy)")))
             .map_err(EvalError::Policy),

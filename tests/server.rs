@@ -293,9 +293,9 @@ async fn injected_502_and_429_still_give_the_right_conclusion() {
             retry_after_secs: 1,
         },
     );
-    w.fake.fail_next("checks/create", 2, Fault::Status(502));
-    // More 502s on the update than the client retries: the job itself is retried.
-    w.fake.fail_next("checks/update", 3, Fault::Status(502));
+    // More 502s on the create than the client tries (it looks for the run between tries, as
+    // the create may have been applied): the job itself is retried.
+    w.fake.fail_next("checks/create", 5, Fault::Status(502));
     w.fake
         .fail_next("pulls/request-reviewers", 1, Fault::Status(503));
     w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))

@@ -235,9 +235,9 @@ async fn a_huge_change_costs_a_bounded_number_of_check_run_requests() {
         "{} annotations",
         run.annotations.len()
     );
-    // One create and one completing update: no appended annotation batches.
+    // One request: the run is created completed, with no appended annotation batches.
     assert_eq!(w.fake.requests_of("checks/create").len(), 1);
-    assert_eq!(w.fake.requests_of("checks/update").len(), 1);
+    assert_eq!(w.fake.requests_of("checks/update").len(), 0);
     let summary = run.summary.clone().unwrap_or_default();
     assert!(
         summary.contains("more annotation(s) were left out"),
@@ -309,4 +309,84 @@ async fn repository_names_with_dot_segments_never_reach_github() {
     }
     w.idle().await;
     assert!(w.fake.requests().is_empty(), "{:?}", w.fake.requests());
+}
+
+#[tokio::test]
+async fn an_unchanged_outcome_is_posted_once_across_deliveries_reconciles_and_restarts() {
+    let w = World::new().await;
+    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
+    let n = w.open_pull(&head);
+    for _ in 0..3 {
+        w.deliver(
+            "pull_request",
+            &w.pull_request_payload("synchronize", n, &head),
+        )
+        .await;
+        w.idle().await;
+    }
+    assert_eq!(w.runs_on(&head).len(), 1, "three deliveries, one outcome");
+    assert_eq!(
+        w.engine.metrics.evaluations("failure"),
+        3,
+        "each was evaluated"
+    );
+    // Reconciliation: the head has a completed run, nothing is even fetched.
+    secarch::server::reconcile(&w.engine).await;
+    w.idle().await;
+    // A restart: a new engine (nothing in memory) against the same GitHub.
+    let restarted = secarch::server::Engine::new(
+        w.fake.app(),
+        std::sync::Arc::new(secarch::server::LocalRepos {
+            allow_file_remotes: true,
+        }),
+        secarch::server::WebhookSecrets::parse(SECRET),
+        settings(),
+    );
+    let router = secarch::server::router(std::sync::Arc::clone(&restarted));
+    let body = serde_json::to_vec(&w.pull_request_payload("synchronize", n, &head)).unwrap();
+    let signature = secarch::server::sign(SECRET, &body);
+    deliver_raw(&router, "pull_request", body, Some(&signature)).await;
+    assert!(
+        restarted
+            .wait_idle(std::time::Duration::from_secs(30))
+            .await
+    );
+    assert_eq!(w.runs_on(&head).len(), 1, "{:#?}", w.runs_on(&head));
+    assert_eq!(w.fake.requests_of("checks/create").len(), 1);
+    assert_eq!(w.fake.requests_of("checks/update").len(), 0);
+}
+
+#[tokio::test]
+async fn a_changed_outcome_or_a_rerun_gets_a_fresh_run() {
+    let w = World::new().await;
+    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
+    let n = w.open_pull(&head);
+    w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
+        .await;
+    w.idle().await;
+    // What the newest run shows is not what the evaluation gives now (its digest differs, as
+    // after a sign-off or a lint rule aging a review): a new run.
+    w.fake.state(|s| {
+        let repo = s.repo_mut("acme", "gateway").expect("repo");
+        repo.check_runs[0].external_id = Some("000000000000000000000000.x".into());
+    });
+    w.deliver(
+        "pull_request",
+        &w.pull_request_payload("synchronize", n, &head),
+    )
+    .await;
+    w.idle().await;
+    assert_eq!(w.runs_on(&head).len(), 2);
+    // "Re-run" always posts, even when nothing changed.
+    let mut rerun = harness::fixture("check_run", "rerequested.payload.json")
+        .unwrap_or_else(|| serde_json::json!({"repository": {"owner": {}}}));
+    rerun["action"] = "rerequested".into();
+    rerun["check_run"]["head_sha"] = head.clone().into();
+    rerun["check_run"]["pull_requests"] = serde_json::json!([{"number": n, "head": {"sha": head}}]);
+    w.retarget(&mut rerun);
+    w.deliver("check_run", &rerun).await;
+    w.idle().await;
+    let runs = w.runs_on(&head);
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|r| r.status == "completed"));
 }

@@ -1,6 +1,6 @@
-//! The real `secarch serve` process killed with SIGKILL in the middle of an evaluation: after a
-//! restart, the run it left in progress is found and completed (not joined by a second run).
-//! Against the fake GitHub on loopback; git through the production mirror cache (`file://`).
+//! The real `secarch serve` process killed with SIGKILL while it publishes a check run: after a
+//! restart, the pull request gets exactly one completed run. Against the fake GitHub on
+//! loopback; git through the production mirror cache (`file://`).
 
 mod common;
 #[path = "server_support/harness.rs"]
@@ -63,34 +63,35 @@ async fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_left_in_progress_by_sigkill_is_completed_after_restart() {
+async fn a_sigkill_while_publishing_still_ends_with_one_completed_run() {
     let w = World::new().await;
     let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
     w.open_pull(&head);
-    // The completing PATCH hangs: the process is killed while the run is in progress.
+    // Publishing hangs: the process is killed before GitHub answers (the fake applies the
+    // request only after the delay, long after this test).
     w.fake
-        .fail_next("checks/update", 1, Fault::Delay(Duration::from_secs(120)));
+        .fail_next("checks/create", 1, Fault::Delay(Duration::from_secs(120)));
     let cache = tempfile::tempdir().expect("cache dir");
     let port = free_port();
 
     // The first process evaluates the open pull request at start (reconciliation).
     let mut first = start_server(&w, port, cache.path());
-    wait_for(Duration::from_secs(60), "the completing update", || {
-        !w.runs_on(&head).is_empty() && !w.fake.requests_of("checks/list-for-ref").is_empty()
-    })
+    wait_for(
+        Duration::from_secs(60),
+        "the run's list before publishing",
+        || !w.fake.requests_of("checks/list-for-ref").is_empty(),
+    )
     .await;
-    // Give the job time to send its (hanging) update, then kill without warning.
+    // Give the job time to send its (hanging) create, then kill without warning.
     tokio::time::sleep(Duration::from_millis(500)).await;
     first.0.kill().expect("SIGKILL");
     first.0.wait().expect("reaped");
-    let runs = w.runs_on(&head);
-    assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status, "in_progress", "{runs:?}");
+    assert!(w.runs_on(&head).is_empty());
 
-    // A new process (same cache) finds the unfinished run and completes it.
+    // A new process (same cache) evaluates the pull request again and publishes once.
     let _second = start_server(&w, port, cache.path());
-    wait_for(Duration::from_secs(60), "the run to complete", || {
-        w.runs_on(&head).iter().all(|r| r.status == "completed")
+    wait_for(Duration::from_secs(60), "a completed run", || {
+        w.runs_on(&head).iter().any(|r| r.status == "completed")
     })
     .await;
     let runs = w.runs_on(&head);

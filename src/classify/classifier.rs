@@ -37,6 +37,10 @@ pub(super) const PARALLEL_MIN_CHANGES: usize = 4096;
 pub struct Classifier {
     matcher: Matcher,
     watch: Watchlist,
+    /// Threads for matching a large change set; `0`: one per core (see
+    /// [`crate::git::thread_count`]). The App sets 1: its jobs already run
+    /// side by side.
+    threads: usize,
 }
 
 impl Classifier {
@@ -51,7 +55,14 @@ impl Classifier {
         Ok(Classifier {
             matcher: Matcher::new(policy, ignored)?,
             watch: Watchlist::new(&policy.dependency_watchlist),
+            threads: 0,
         })
+    }
+
+    /// The same classifier matching on at most `threads` threads (`0`: one per core).
+    pub fn with_threads(mut self, threads: usize) -> Classifier {
+        self.threads = threads;
+        self
     }
 
     /// Categories a single path falls into (after global + per-category excludes),
@@ -119,7 +130,7 @@ impl Classifier {
                 .chain(&c.old)
                 .any(|side| m.is_watched(&side.path))
         };
-        if thread_count(0) < 2 || changes.len() < PARALLEL_MIN_CHANGES {
+        if thread_count(self.threads) < 2 || changes.len() < PARALLEL_MIN_CHANGES {
             return changes.iter().map(|c| touches(&self.matcher, c)).collect();
         }
         let (mine, theirs) = changes.split_at(changes.len() / 2);

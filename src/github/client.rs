@@ -294,7 +294,7 @@ impl GitHubApi for InstallationClient {
             .map(output_batches)
             .unwrap_or_default()
             .into_iter();
-        let external_id = run.external_id.clone().unwrap_or_else(unique_external_id);
+        let external_id = run.external_id.clone().unwrap_or_else(unique_run_id);
         let body = CheckRunBody {
             name: Some(&run.name),
             head_sha: Some(&run.head_sha),
@@ -375,8 +375,10 @@ impl GitHubApi for InstallationClient {
         rest.extend(git_ref.split('/').filter(|s| !s.is_empty()));
         rest.push("check-runs");
         let mut url = self.repo_url(repo, &rest)?;
+        if !check_name.is_empty() {
+            url.query_pairs_mut().append_pair("check_name", check_name);
+        }
         url.query_pairs_mut()
-            .append_pair("check_name", check_name)
             // Every run, not only the newest: an older run left in progress (a job killed
             // mid-way, a create whose answer was lost) must be found to be completed.
             .append_pair("filter", "all")
@@ -490,10 +492,11 @@ impl GitHubApi for InstallationClient {
     }
 }
 
-/// A fresh `external_id` for a check run the caller did not tag: unique across processes and
-/// replicas (a random per-process seed, the time and a counter), so a run whose create answer
-/// was lost can be told apart from every other run.
-fn unique_external_id() -> String {
+/// A fresh id for a check run's `external_id`: unique across processes and replicas (a random
+/// per-process seed, the time and a counter), so a run whose create answer was lost can be told
+/// apart from every other run. Used as is when the caller gives no `external_id`; a caller that
+/// gives one must make it unique (e.g. by appending this).
+pub fn unique_run_id() -> String {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEED: OnceLock<u64> = OnceLock::new();
@@ -501,7 +504,7 @@ fn unique_external_id() -> String {
     let seed = *SEED.get_or_init(super::config::random_u64);
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("secarch-{seed:016x}-{nanos:x}-{n}")
+    format!("{seed:016x}{nanos:x}{n:x}")
 }
 
 fn empty_body() -> CheckRunBody<'static> {

@@ -46,7 +46,7 @@ pub use checks::{
     Annotation, AnnotationLevel, CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus,
     MAX_ANNOTATIONS_PER_REQUEST, MAX_OUTPUT_CHARS, NewCheckRun, truncate_with_notice,
 };
-pub use client::{GitHubApp, InstallationClient};
+pub use client::{GitHubApp, InstallationClient, unique_run_id};
 pub use config::{API_URL_ENV, API_VERSION, DEFAULT_API_URL, GitHubConfig, RetryPolicy};
 pub use error::{GitHubError, Result};
 pub use metrics::{ApiCallCount, ApiMetrics, StatusClass};
@@ -94,8 +94,9 @@ pub trait GitHubApi: Send + Sync {
         update: &CheckRunUpdate,
     ) -> impl Future<Output = Result<CheckRun>> + Send;
 
-    /// This App's latest check runs named `check_name` on `git_ref` (a SHA or branch), to update
-    /// a run instead of creating a duplicate.
+    /// This App's check runs named `check_name` (every name when empty) on `git_ref` (a SHA or
+    /// branch), all of them, not only the newest: to find the run to update or to leave alone,
+    /// and unfinished ones to complete.
     fn check_runs_for_ref(
         &self,
         repo: &RepoRef,

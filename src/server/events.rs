@@ -45,6 +45,8 @@ pub enum Event {
         pulls: Vec<PullHint>,
         /// `pull_request.synchronize`, `check_run.rerequested`, … (for logs).
         cause: String,
+        /// "Re-run" in GitHub: post a fresh run even when the outcome did not change.
+        rerun: bool,
     },
     /// Re-run requested for a commit whose pull requests GitHub did not list (forks): evaluate
     /// the open pull requests with this head.
@@ -52,6 +54,7 @@ pub enum Event {
         target: RepoTarget,
         head_sha: String,
         cause: String,
+        rerun: bool,
     },
     /// A merge-queue group to vouch for.
     MergeGroup {
@@ -212,6 +215,7 @@ fn evaluate_one(
                 head_sha: Some(pull.head.sha),
             }],
             cause,
+            rerun: false,
         }),
         Err(reason) => Parsed::Ignored(reason),
     })
@@ -322,6 +326,7 @@ fn rerequested(
             target,
             head_sha: suite.head_sha,
             cause,
+            rerun: true,
         }));
     }
     let pulls = suite
@@ -336,6 +341,7 @@ fn rerequested(
         target,
         pulls,
         cause,
+        rerun: true,
     }))
 }
 

@@ -1,28 +1,22 @@
-//! Running a job: retries with bounded backoff, and the pull-request evaluation itself.
+//! Running a job: retries with bounded backoff, and what a failure tells the user.
 //!
-//! A pull request never ends without a conclusion because of a transient fault: after the last
-//! attempt the check run is completed with a failure that says what failed and to use "Re-run"
-//! (GitHub then sends `check_run.rerequested`). If even that cannot be written, the next
-//! reconciliation finds the head without a completed run and evaluates it again.
+//! A pull request never ends without a conclusion because of a fault: what may pass is retried
+//! with bounded backoff; after the last attempt, or at once for what cannot pass by retrying
+//! (a refused clone URL, a 403), the check run is completed with a failure that says what
+//! failed and who must act. If even that cannot be written, the next reconciliation finds the
+//! head without a completed run and evaluates it again.
 
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use super::Engine;
 use super::queue::{Job, JobKind, enqueue};
-use super::render::{check_output, conclusion, needs_review};
 use super::repos::{RepoError, SyncRequest};
-use super::reviewers::request_reviews;
-use super::runs::{HeadRuns, conclusion_of, finish_superseded};
-use crate::evaluate::{EvalError, PolicySource, Range, evaluate, load_policy};
+use super::runs::{HeadRuns, publish};
 use crate::git::Repo;
 use crate::github::{
-    CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus, GitHubApi, GitHubAppApi,
-    GitHubError, InstallationClient, NewCheckRun, RepoRef,
+    CheckConclusion, CheckOutput, GitHubApi, GitHubAppApi, GitHubError, InstallationClient,
 };
 use crate::policy::Policy;
-use crate::verdict::{CheckReport, SignoffState};
 
 /// Why a job attempt failed.
 #[derive(Debug)]
@@ -75,12 +69,11 @@ impl std::fmt::Display for JobError {
     }
 }
 
-/// What a job attempt learned, so a final failure can still be reported on the right run.
+/// What a job attempt learned, so a final failure can still be reported on the right head.
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
     pub head_sha: Option<String>,
     pub check_name: Option<String>,
-    pub check_run_id: Option<u64>,
 }
 
 /// What a finished job did (metrics label).
@@ -145,13 +138,15 @@ async fn run_once(
             number,
             head_hint,
             only_if_missing,
+            fresh,
         } => {
             if progress.head_sha.is_none() {
                 progress.head_sha.clone_from(head_hint);
             }
-            evaluate_pull(engine, job, *number, *only_if_missing, progress).await
+            super::pull::evaluate_pull(engine, job, *number, *only_if_missing, *fresh, progress)
+                .await
         }
-        JobKind::Head { head_sha } => {
+        JobKind::Head { head_sha, .. } => {
             let client = engine.app.installation(job.target.installation_id);
             let open = client.open_pull_requests(&job.target.repo).await?;
             for pr in open.iter().filter(|p| &p.head.sha == head_sha) {
@@ -163,6 +158,7 @@ async fn run_once(
                             number: pr.number,
                             head_hint: Some(head_sha.clone()),
                             only_if_missing: false,
+                            fresh: job.kind.fresh(),
                         },
                         cause: job.cause.clone(),
                         received: job.received,
@@ -173,48 +169,6 @@ async fn run_once(
         }
         JobKind::MergeGroup(group) => {
             super::merge_group::evaluate_group(engine, job, group, progress).await
-        }
-    }
-}
-
-/// The policy facts the App needs before evaluating.
-pub(crate) struct PolicyInfo {
-    pub check_name: String,
-    pub users: Vec<String>,
-    /// `org/team-slug`.
-    pub teams: Vec<String>,
-    pub required: u32,
-}
-
-impl PolicyInfo {
-    pub(crate) fn of(policy: &Policy) -> Self {
-        PolicyInfo {
-            check_name: policy.check_name().to_string(),
-            users: policy.signoff.reviewers.users.clone(),
-            teams: policy
-                .signoff
-                .reviewers
-                .teams
-                .iter()
-                .map(|t| t.value.clone())
-                .collect(),
-            required: policy.signoff.required,
-        }
-    }
-
-    /// The sign-off state before any sign-off is read. The sign-off logic (comments and
-    /// reviews, bound to the fingerprint) fills `valid` and `rejected`.
-    pub fn signoff_state(&self) -> SignoffState {
-        SignoffState {
-            valid: Vec::new(),
-            required: self.required,
-            rejected: Vec::new(),
-            eligible: self
-                .users
-                .iter()
-                .map(|u| format!("@{u}"))
-                .chain(self.teams.iter().map(|t| format!("@{t}")))
-                .collect(),
         }
     }
 }
@@ -261,146 +215,6 @@ pub(crate) async fn git_token(
     } else {
         Ok(None)
     }
-}
-
-async fn evaluate_pull(
-    engine: &Arc<Engine>,
-    job: &Job,
-    number: u64,
-    only_if_missing: bool,
-    progress: &mut Progress,
-) -> Result<Outcome, JobError> {
-    let repo = &job.target.repo;
-    let client = engine.app.installation(job.target.installation_id);
-    let pr = client.pull_request(repo, number).await?;
-    if pr.state != "open" {
-        return Ok(Outcome::Skipped);
-    }
-    let (base, head) = (pr.base.sha.clone(), pr.head.sha.clone());
-    if progress.head_sha.as_deref() != Some(head.as_str()) {
-        // A push since the last attempt: the run that attempt started is another head's.
-        progress.check_run_id = None;
-    }
-    progress.head_sha = Some(head.clone());
-    let request = SyncRequest {
-        repo_full_name: repo.to_string(),
-        clone_url: job.target.clone_url.clone(),
-        token: git_token(&client, &job.target.clone_url).await?,
-        fetch_refspecs: vec![
-            format!("+refs/heads/{0}:refs/heads/{0}", pr.base.ref_name),
-            format!("+refs/pull/{number}/head:refs/pull/{number}/head"),
-        ],
-        want_shas: vec![base.clone(), head.clone()],
-    };
-
-    // 1. The policy at the base: the check's name and who signs off.
-    let b = base.clone();
-    let policy = with_repo(engine, request.clone(), move |r| {
-        load_policy(r, &b, &PolicySource::BaseCommit).map(|(p, _)| PolicyInfo::of(&p))
-    })
-    .await?
-    .map_err(|e| JobError::Evaluation(e.to_string()))?;
-    progress.check_name = Some(policy.check_name.clone());
-
-    // 2. Our runs on this head. Reconciliation skips a head whose newest run is completed,
-    //    after completing any run an interrupted evaluation left unfinished behind it.
-    let runs = HeadRuns::new(
-        client
-            .check_runs_for_ref(repo, &head, &policy.check_name)
-            .await?,
-    );
-    if only_if_missing && let Some(newest) = runs.newest().filter(|r| r.status == "completed") {
-        finish_superseded(&client, repo, &runs, Some(newest.id), conclusion_of(newest)).await;
-        return Ok(Outcome::Skipped);
-    }
-    // Reuse an unfinished run without annotations (GitHub appends annotations on update),
-    // otherwise start a new one.
-    let run_id = start_run(&client, repo, &head, &policy.check_name, &runs, progress).await?;
-
-    // 3. Evaluate off the async threads.
-    let signoffs = policy.signoff_state();
-    let s = signoffs.clone();
-    let range = Range {
-        base,
-        head: head.clone(),
-    };
-    let report: CheckReport = with_repo(engine, request, move |r| {
-        evaluate(r, &range, &PolicySource::BaseCommit, Some(&s))
-    })
-    .await?
-    .map_err(|e: EvalError| JobError::Evaluation(e.to_string()))?;
-
-    // 4. Conclude, then ask for reviews.
-    let concl = conclusion(&report);
-    client
-        .update_check_run(
-            repo,
-            run_id,
-            &CheckRunUpdate {
-                status: Some(CheckStatus::Completed),
-                conclusion: Some(concl),
-                completed_at: Some(OffsetDateTime::now_utc()),
-                output: Some(check_output(&report, &signoffs)),
-                ..Default::default()
-            },
-        )
-        .await?;
-    finish_superseded(&client, repo, &runs, Some(run_id), concl).await;
-    if needs_review(&report)
-        && let Err(e) = request_reviews(&client, repo, &pr, &policy).await
-    {
-        // The conclusion is already out; a failed review request must not re-run the job.
-        tracing::warn!(repo = %repo, pr = number, error = %e, "could not request reviews");
-    }
-    Ok(Outcome::Concluded(concl))
-}
-
-/// Find or create our in-progress run on `head`; returns its id.
-pub(crate) async fn start_run(
-    client: &InstallationClient,
-    repo: &RepoRef,
-    head: &str,
-    name: &str,
-    existing: &HeadRuns,
-    progress: &mut Progress,
-) -> Result<u64, JobError> {
-    let id = match existing.reusable() {
-        Some(run) => {
-            client
-                .update_check_run(
-                    repo,
-                    run.id,
-                    &CheckRunUpdate {
-                        status: Some(CheckStatus::InProgress),
-                        started_at: Some(OffsetDateTime::now_utc()),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            run.id
-        }
-        None => {
-            client
-                .create_check_run(
-                    repo,
-                    &NewCheckRun {
-                        name: name.to_string(),
-                        head_sha: head.to_string(),
-                        status: Some(CheckStatus::InProgress),
-                        conclusion: None,
-                        details_url: None,
-                        external_id: None,
-                        started_at: Some(OffsetDateTime::now_utc()),
-                        completed_at: None,
-                        output: None,
-                    },
-                )
-                .await?
-                .id
-        }
-    };
-    progress.check_run_id = Some(id);
-    Ok(id)
 }
 
 /// What a failed job tells the user on the check run: a title and who must act.
@@ -467,51 +281,28 @@ async fn report_failure(
     };
     let client = engine.app.installation(job.target.installation_id);
     let repo = &job.target.repo;
-    let mut target = progress.check_run_id;
-    let mut others = HeadRuns::default();
-    if target.is_none()
-        && let Ok(runs) = client.check_runs_for_ref(repo, &head, &name).await
-    {
-        others = HeadRuns::new(runs);
-        target = others.unfinished_except(None).next().map(|r| r.id);
-    }
-    let result = match target {
-        Some(id) => client
-            .update_check_run(
-                repo,
-                id,
-                &CheckRunUpdate {
-                    status: Some(CheckStatus::Completed),
-                    conclusion: Some(CheckConclusion::Failure),
-                    completed_at: Some(OffsetDateTime::now_utc()),
-                    output: Some(output),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map(drop),
-        None => client
-            .create_check_run(
-                repo,
-                &NewCheckRun {
-                    name,
-                    head_sha: head,
-                    status: Some(CheckStatus::Completed),
-                    conclusion: Some(CheckConclusion::Failure),
-                    details_url: None,
-                    external_id: None,
-                    started_at: None,
-                    completed_at: Some(OffsetDateTime::now_utc()),
-                    output: Some(output),
-                },
-            )
-            .await
-            .map(drop),
-    };
-    match result {
-        Ok(()) => finish_superseded(&client, repo, &others, target, CheckConclusion::Failure).await,
+    // Our runs on the head: the failure goes into an unfinished one (never beside it), and an
+    // unchanged failure report is not posted twice. Without the list, a new run.
+    let runs = match client.check_runs_for_ref(repo, &head, &name).await {
+        Ok(runs) => HeadRuns::new(runs),
         Err(e) => {
-            tracing::error!(repo = %repo, error = %e, "could not report the failure on the check run (the next reconciliation retries)")
+            tracing::warn!(repo = %repo, error = %e, "could not list check runs before reporting the failure");
+            HeadRuns::default()
         }
+    };
+    let fresh = job.kind.fresh();
+    let result = publish(
+        &client,
+        repo,
+        &head,
+        &name,
+        &runs,
+        CheckConclusion::Failure,
+        output,
+        fresh,
+    )
+    .await;
+    if let Err(e) = result {
+        tracing::error!(repo = %repo, error = %e, "could not report the failure on the check run (the next reconciliation retries)");
     }
 }

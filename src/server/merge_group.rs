@@ -7,20 +7,15 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use time::OffsetDateTime;
-
 use super::Engine;
 use super::events::{MergeGroup, merge_group_pulls};
-use super::job::{
-    JobError, Outcome, PolicyInfo, Progress, default_check_name, git_token, start_run, with_repo,
-};
+use super::job::{JobError, Outcome, Progress, default_check_name, git_token, with_repo};
+use super::pull::PolicyInfo;
 use super::queue::Job;
 use super::repos::SyncRequest;
-use super::runs::{HeadRuns, finish_superseded};
+use super::runs::{HeadRuns, publish};
 use crate::evaluate::{PolicySource, load_policy};
-use crate::github::{
-    CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus, GitHubApi, GitHubAppApi,
-};
+use crate::github::{CheckConclusion, CheckOutput, GitHubApi, GitHubAppApi};
 
 pub(crate) async fn evaluate_group(
     engine: &Arc<Engine>,
@@ -61,12 +56,6 @@ pub(crate) async fn evaluate_group(
         Err(e) => return Err(e),
     };
     progress.check_name = Some(name.clone());
-    let runs = HeadRuns::new(
-        client
-            .check_runs_for_ref(repo, &group.head_sha, &name)
-            .await?,
-    );
-    let run_id = start_run(&client, repo, &group.head_sha, &name, &runs, progress).await?;
 
     let numbers = merge_group_pulls(&group.head_ref);
     let mut lines = String::new();
@@ -114,24 +103,27 @@ pub(crate) async fn evaluate_group(
             "\nGet the failing pull request's check green (update the document, sign off), then queue it again.\n"
         }
     );
-    client
-        .update_check_run(
-            repo,
-            run_id,
-            &CheckRunUpdate {
-                status: Some(CheckStatus::Completed),
-                conclusion: Some(conclusion),
-                completed_at: Some(OffsetDateTime::now_utc()),
-                output: Some(CheckOutput {
-                    title,
-                    summary,
-                    text: None,
-                    annotations: Vec::new(),
-                }),
-                ..Default::default()
-            },
-        )
-        .await?;
-    finish_superseded(&client, repo, &runs, Some(run_id), conclusion).await;
+    let output = CheckOutput {
+        title,
+        summary,
+        text: None,
+        annotations: Vec::new(),
+    };
+    let runs = HeadRuns::new(
+        client
+            .check_runs_for_ref(repo, &group.head_sha, &name)
+            .await?,
+    );
+    publish(
+        &client,
+        repo,
+        &group.head_sha,
+        &name,
+        &runs,
+        conclusion,
+        output,
+        false,
+    )
+    .await?;
     Ok(Outcome::Concluded(conclusion))
 }

@@ -22,6 +22,7 @@ mod http;
 mod job;
 mod merge_group;
 pub mod metrics;
+mod pull;
 mod queue;
 mod reconcile;
 mod render;
@@ -140,6 +141,7 @@ impl Engine {
                 target,
                 pulls,
                 cause,
+                rerun,
             } => {
                 for PullHint { number, head_sha } in pulls {
                     enqueue(
@@ -150,6 +152,7 @@ impl Engine {
                                 number,
                                 head_hint: head_sha,
                                 only_if_missing: false,
+                                fresh: rerun,
                             },
                             cause: cause.clone(),
                             received,
@@ -161,11 +164,15 @@ impl Engine {
                 target,
                 head_sha,
                 cause,
+                rerun,
             } => enqueue(
                 self,
                 Job {
                     target,
-                    kind: JobKind::Head { head_sha },
+                    kind: JobKind::Head {
+                        head_sha,
+                        fresh: rerun,
+                    },
                     cause,
                     received,
                 },

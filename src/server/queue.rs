@@ -19,15 +19,27 @@ use super::events::{MergeGroup, RepoTarget};
 pub(crate) enum JobKind {
     /// Evaluate a pull request. `only_if_missing`: reconciliation — skip when the head already
     /// has a completed run of our check.
+    /// `fresh`: "Re-run" — post a new run even when the outcome did not change.
     Pull {
         number: u64,
         head_hint: Option<String>,
         only_if_missing: bool,
+        fresh: bool,
     },
     /// Find the open pull requests with this head and evaluate them.
-    Head { head_sha: String },
+    Head { head_sha: String, fresh: bool },
     /// Vouch for a merge-queue group.
     MergeGroup(MergeGroup),
+}
+
+impl JobKind {
+    /// Whether the job answers a "Re-run" (a fresh run is posted whatever the outcome).
+    pub fn fresh(&self) -> bool {
+        match self {
+            JobKind::Pull { fresh, .. } | JobKind::Head { fresh, .. } => *fresh,
+            JobKind::MergeGroup(_) => false,
+        }
+    }
 }
 
 /// One unit of work.
@@ -45,7 +57,7 @@ impl Job {
     fn key(&self) -> JobKey {
         let what = match &self.kind {
             JobKind::Pull { number, .. } => format!("pr#{number}"),
-            JobKind::Head { head_sha } => format!("head:{head_sha}"),
+            JobKind::Head { head_sha, .. } => format!("head:{head_sha}"),
             JobKind::MergeGroup(g) => format!("merge-group:{}", g.head_sha),
         };
         (
@@ -60,18 +72,23 @@ impl Job {
         let kind = match (self.kind, next.kind) {
             (
                 JobKind::Pull {
-                    only_if_missing: a, ..
+                    only_if_missing: a,
+                    fresh: fa,
+                    ..
                 },
                 JobKind::Pull {
                     number,
                     head_hint,
                     only_if_missing: b,
+                    fresh: fb,
                 },
             ) => JobKind::Pull {
                 number,
                 head_hint,
-                // A real delivery must not be downgraded to "only if missing" by a reconcile.
+                // A real delivery must not be downgraded to "only if missing" by a reconcile,
+                // nor a "Re-run" lost in a burst.
                 only_if_missing: a && b,
+                fresh: fa || fb,
             },
             (_, k) => k,
         };
@@ -214,6 +231,7 @@ mod tests {
                 number,
                 head_hint: Some(head.into()),
                 only_if_missing,
+                fresh: false,
             },
             cause: cause.into(),
             received: Instant::now() - Duration::from_secs(age),
@@ -274,6 +292,7 @@ mod tests {
         let mut head = a.clone();
         head.kind = JobKind::Head {
             head_sha: "aaa".into(),
+            fresh: false,
         };
         assert_ne!(a.key(), head.key());
     }

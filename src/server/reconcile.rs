@@ -63,6 +63,7 @@ pub async fn reconcile(engine: &Arc<Engine>) -> usize {
                             number: pr.number,
                             head_hint: Some(pr.head.sha.clone()),
                             only_if_missing: true,
+                            fresh: false,
                         },
                         cause: "reconcile".into(),
                         received: Instant::now(),
