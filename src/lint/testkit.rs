@@ -144,11 +144,7 @@ impl Kit {
             registry,
             failures: Vec::new(),
             history: None,
-            today: Date::new(2026, 11, 1).unwrap_or(Date {
-                year: 2026,
-                month: 11,
-                day: 1,
-            }),
+            today: Date::parse("2026-11-01").unwrap_or_else(Date::today_utc),
             strict: false,
             files: Vec::new(),
         }
