@@ -151,11 +151,7 @@ fn main() {
         registry: &reg,
         load_failures: &[],
         history: None,
-        today: Date::new(2026, 11, 1).unwrap_or(Date {
-            year: 2026,
-            month: 11,
-            day: 1,
-        }),
+        today: Date::new(2026, 11, 1).unwrap_or_else(Date::today_utc),
         strict: false,
     };
     let report = lint(&input);
