@@ -70,10 +70,12 @@ struct ServeCmd {
     /// The webhook secret; a comma-separated list accepts any of them (for rotation).
     #[arg(long, env = "SECARCH_WEBHOOK_SECRET", hide_env_values = true)]
     webhook_secret: Option<String>,
-    /// GitHub REST API root; GitHub Enterprise Server: https://HOST/api/v3.
+    /// GitHub REST API root; GitHub Enterprise Server: https://HOST/api/v3. Refused when it
+    /// carries credentials (user or password); its value is not shown here for that reason.
     #[arg(
         long,
         env = "SECARCH_GITHUB_API_URL",
+        hide_env_values = true,
         default_value = "https://api.github.com"
     )]
     github_api_url: String,

@@ -240,7 +240,7 @@ pub async fn run(config: ServerConfig) -> Result<(), String> {
                 config.listen
             )
         })?;
-    tracing::info!(listen = %config.listen, app_id = config.app_id, api_url = %config.api_url, "secarch serve started");
+    tracing::info!(listen = %config.listen, app_id = config.app_id, api_url = %crate::redact::url(&config.api_url), "secarch serve started");
     engine.start_background();
     axum::serve(listener, router(Arc::clone(&engine)))
         .with_graceful_shutdown(shutdown_signal())
