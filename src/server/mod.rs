@@ -247,8 +247,10 @@ pub async fn run(config: ServerConfig) -> Result<(), String> {
             )
         })?;
     let gate = Gate::new(fit_open_file_limit(config.http.clone()));
+    // The bound address, not the configured one: with port 0 the kernel picks the port.
+    let bound = listener.local_addr().unwrap_or(config.listen);
     tracing::info!(
-        listen = %config.listen,
+        listen = %bound,
         app_id = config.app_id,
         api_url = %crate::redact::url(&config.api_url),
         max_connections = gate.limits().max_connections,

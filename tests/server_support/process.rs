@@ -31,12 +31,12 @@ pub struct Served {
 
 impl Served {
     /// Start the binary with `env` on top of a complete configuration; with `nofile`, under
-    /// that open-file limit (`ulimit -n`). Waits until `/healthz` answers.
+    /// that open-file limit (`ulimit -n`). It listens on a port the kernel picks (read back from
+    /// its start-up log line). Waits until `/healthz` answers.
     pub async fn start(env: &[(&str, &str)], nofile: Option<u32>) -> Served {
         let fake = FakeGitHub::start().await;
         let cache = tempfile::tempdir().expect("temp dir");
         let log = cache.path().join("serve.log");
-        let addr = free_port();
         let bin = env!("CARGO_BIN_EXE_secarch");
         let mut cmd = match nofile {
             Some(n) => {
@@ -58,7 +58,7 @@ impl Served {
             .env("SECARCH_PRIVATE_KEY_PATH", key)
             .env("SECARCH_WEBHOOK_SECRET", SECRET)
             .env("SECARCH_GITHUB_API_URL", fake.url())
-            .env("SECARCH_LISTEN", addr.to_string())
+            .env("SECARCH_LISTEN", "127.0.0.1:0")
             .env("SECARCH_CACHE_DIR", cache.path().join("mirrors"))
             .env("SECARCH_RECONCILE_INTERVAL", "0")
             .env("SECARCH_LOG_FORMAT", "json")
@@ -74,7 +74,21 @@ impl Served {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("secarch serve starts");
+        let mut child = cmd.spawn().expect("secarch serve starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            if let Some(addr) = listening_on(&std::fs::read_to_string(&log).unwrap_or_default()) {
+                break addr;
+            }
+            if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
+                let _ = child.kill();
+                panic!(
+                    "secarch serve did not start: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
         let served = Served {
             child,
             addr,
@@ -82,7 +96,6 @@ impl Served {
             _cache: cache,
             log,
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok((200, _)) = served.get("/healthz").await {
                 return served;
@@ -166,10 +179,14 @@ impl Drop for Served {
     }
 }
 
-/// A port nobody listens on right now (the server binds it a moment later).
-fn free_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local address")
+/// The address in the `secarch serve started` log line (JSON), once it is there.
+fn listening_on(log: &str) -> Option<SocketAddr> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "secarch serve started")?["fields"]["listen"]
+        .as_str()?
+        .parse()
+        .ok()
 }
 
 /// The head of a `POST /webhook` with `signature` (none when `None`) and `length`.
