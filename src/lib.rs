@@ -18,6 +18,7 @@ pub mod model;
 pub mod output;
 pub mod policy;
 pub mod position;
+mod redact;
 pub mod rules;
 pub mod semdiff;
 pub mod server;

@@ -70,10 +70,12 @@ struct ServeCmd {
     /// The webhook secret; a comma-separated list accepts any of them (for rotation).
     #[arg(long, env = "SECARCH_WEBHOOK_SECRET", hide_env_values = true)]
     webhook_secret: Option<String>,
-    /// GitHub REST API root; GitHub Enterprise Server: https://HOST/api/v3.
+    /// GitHub REST API root; GitHub Enterprise Server: https://HOST/api/v3. Refused when it
+    /// carries credentials (user or password); its value is not shown here for that reason.
     #[arg(
         long,
         env = "SECARCH_GITHUB_API_URL",
+        hide_env_values = true,
         default_value = "https://api.github.com"
     )]
     github_api_url: String,
@@ -99,6 +101,35 @@ struct ServeCmd {
     /// Pull requests evaluated at the same time.
     #[arg(long, env = "SECARCH_MAX_CONCURRENT_JOBS", default_value_t = 4)]
     max_concurrent_jobs: usize,
+    /// Connections open at once. At the cap a new connection replaces the one idle the longest;
+    /// lowered at start-up to fit the open-file limit (`ulimit -n`).
+    #[arg(long, env = "SECARCH_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a client has to send a complete request head (also closes idle keep-alive
+    /// connections).
+    #[arg(
+        long,
+        env = "SECARCH_HEADER_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    header_timeout: u64,
+    /// Seconds a client has to send a whole webhook body.
+    #[arg(
+        long,
+        env = "SECARCH_BODY_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 20
+    )]
+    body_timeout: u64,
+    /// MiB of webhook bodies held in memory at once, across all connections (at least 25).
+    #[arg(
+        long,
+        env = "SECARCH_MAX_BODY_MEMORY_MB",
+        value_name = "MIB",
+        default_value_t = 64
+    )]
+    max_body_memory_mb: u64,
 }
 
 #[derive(Args)]
@@ -230,6 +261,10 @@ fn main() -> ExitCode {
             allow_file_remotes: c.allow_file_remotes,
             reconcile_interval_secs: Some(c.reconcile_interval),
             max_concurrent_jobs: Some(c.max_concurrent_jobs),
+            max_connections: Some(c.max_connections),
+            header_timeout_secs: Some(c.header_timeout),
+            body_timeout_secs: Some(c.body_timeout),
+            max_body_memory_mb: Some(c.max_body_memory_mb),
         }),
     };
     ExitCode::from(code)

@@ -184,3 +184,109 @@ fn config_commands() {
     assert_eq!(code, 0);
     assert!(stdout.contains("\"$schema\""));
 }
+
+/// The rules' finding with `rule` whose message mentions `text`, if any.
+fn finding_with<'a>(
+    json: &'a serde_json::Value,
+    rule: &str,
+    text: &str,
+) -> Option<&'a serde_json::Value> {
+    json["findings"]
+        .as_array()?
+        .iter()
+        .find(|f| f["rule"] == rule && f["message"].as_str().is_some_and(|m| m.contains(text)))
+}
+
+#[cfg(unix)]
+#[test]
+fn working_tree_links_out_of_the_repository_are_refused() {
+    use std::os::unix::fs::symlink;
+    const OUTSIDE: &str = "resolves outside the repository";
+    let elsewhere = tempfile::tempdir().unwrap();
+    // A lint-clean document outside the repository: read through a link, it would pass.
+    let stolen = elsewhere.path().join("document.md");
+    std::fs::write(&stolen, good_document()).unwrap();
+
+    // The document itself is a link out.
+    let r = TestRepo::new();
+    std::fs::create_dir_all(r.path().join("docs/security")).unwrap();
+    symlink(&stolen, r.path().join(DOC)).unwrap();
+    let (code, json) = lint_json(r.path(), &[]);
+    assert_eq!(code, 1, "{json}");
+    let f = finding_with(&json, "SA002", OUTSIDE).unwrap_or_else(|| panic!("{json}"));
+    assert!(f["message"].as_str().unwrap().contains(DOC), "{f}");
+    // Discovered by name too (no --document, no policy): refused, not silently "missing".
+    assert!(finding_with(&json, "SA001", "").is_none(), "{json}");
+
+    // A directory on the way is a link out.
+    let r = TestRepo::new();
+    std::fs::create_dir_all(elsewhere.path().join("security")).unwrap();
+    std::fs::copy(
+        &stolen,
+        elsewhere.path().join("security/security-architecture.md"),
+    )
+    .unwrap();
+    symlink(elsewhere.path(), r.path().join("docs")).unwrap();
+    let (code, json) = lint_json(r.path(), &["--document", DOC]);
+    assert_eq!(code, 1, "{json}");
+    assert!(finding_with(&json, "SA002", OUTSIDE).is_some(), "{json}");
+
+    // The policy is a link out: lint cannot run (exit 2) and says why.
+    let r = TestRepo::new();
+    r.write(DOC, &good_document());
+    std::fs::create_dir_all(r.path().join(".github")).unwrap();
+    let policy = elsewhere.path().join("policy.yml");
+    std::fs::write(&policy, "check:\n  name: stolen\n").unwrap();
+    symlink(&policy, r.path().join(".github/secarch.yml")).unwrap();
+    let (code, stdout, stderr) = outcome(&secarch(&["lint"], r.path()));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(".github/secarch.yml") && stderr.contains(OUTSIDE),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = outcome(&secarch(&["config", "show"], r.path()));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(OUTSIDE) && !stdout.contains("stolen"),
+        "{stdout}{stderr}"
+    );
+
+    // A threat model and a diagram file named by the document are links out.
+    let r = TestRepo::new();
+    let threats = elsewhere.path().join("threats.yaml");
+    std::fs::write(
+        &threats,
+        "threats:\n  - {id: T-X, title: stolen, severity: low, status: open}\n",
+    )
+    .unwrap();
+    let diagram = elsewhere.path().join("arch.mmd");
+    std::fs::write(&diagram, "flowchart LR\n  internet --> gateway\n").unwrap();
+    let doc = good_document()
+        .replacen(
+            "layers:\n",
+            "threat_models:\n  - {format: native, path: threat-model/threats.yaml, namespace: tm}\nlayers:\n",
+            1,
+        )
+        .replacen(
+            "diagrams:\n",
+            "diagrams:\n  - {id: D-FILE, ref: arch.mmd}\n",
+            1,
+        );
+    r.write(DOC, &doc);
+    std::fs::create_dir_all(r.path().join("threat-model")).unwrap();
+    symlink(&threats, r.path().join("threat-model/threats.yaml")).unwrap();
+    symlink(&diagram, r.path().join("docs/security/arch.mmd")).unwrap();
+    let (code, json) = lint_json(r.path(), &[]);
+    assert_eq!(code, 1, "{json}");
+    assert!(finding_with(&json, "SA033", OUTSIDE).is_some(), "{json}");
+    assert!(finding_with(&json, "SA024", OUTSIDE).is_some(), "{json}");
+
+    // Links that stay inside the repository are read as before.
+    let r = TestRepo::new();
+    r.write("docs/real/security-architecture.md", &good_document());
+    std::fs::create_dir_all(r.path().join("docs/security")).unwrap();
+    symlink("../real/security-architecture.md", r.path().join(DOC)).unwrap();
+    let (code, json) = lint_json(r.path(), &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["errors"], 0, "{json}");
+}

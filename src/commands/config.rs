@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{EXIT_ERROR, fail};
 use crate::policy::{POLICY_PATH, Policy, default_policy_yaml, parse_policy};
+use crate::source::{FileSource, WorkTree};
 
 fn read_policy_file(path: &Path) -> Result<String, String> {
     std::fs::read(path)
@@ -20,19 +21,28 @@ pub fn config_show(repo: &Path, policy: Option<&Path>, defaults: bool) -> u8 {
         print!("{}", default_policy_yaml());
         return 0;
     }
-    let file = match policy {
-        Some(p) => Some(p.to_path_buf()),
-        None => {
-            let p = repo.join(POLICY_PATH);
-            p.is_file().then_some(p)
-        }
-    };
-    let parsed = match &file {
-        None => Ok(Policy::embedded_default()),
+    // The repository's own policy is read like `secarch lint` reads it: only
+    // from inside the repository (a link out is refused); --policy is the
+    // user's explicit choice and read wherever it is.
+    let (file, text) = match policy {
         Some(p) => match read_policy_file(p) {
-            Ok(text) => parse_policy(Some((&p.display().to_string(), &text))),
+            Ok(text) => (Some(p.to_path_buf()), Some(text)),
             Err(e) => return fail(e),
         },
+        None => match WorkTree::new(repo).read(POLICY_PATH) {
+            Ok(None) => (None, None),
+            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => (Some(repo.join(POLICY_PATH)), Some(text)),
+                Err(_) => {
+                    return fail(format!("{POLICY_PATH} is not UTF-8 text; save it as UTF-8"));
+                }
+            },
+            Err(e) => return fail(e),
+        },
+    };
+    let parsed = match (&file, &text) {
+        (Some(p), Some(text)) => parse_policy(Some((&p.display().to_string(), text))),
+        _ => Ok(Policy::embedded_default()),
     };
     match parsed {
         Ok(p) => {

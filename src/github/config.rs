@@ -65,7 +65,7 @@ impl GitHubConfig {
         let bad = |why: &str| {
             GitHubError::Config(format!(
                 "{API_URL_ENV} / api_url `{}` {why}; expected e.g. {DEFAULT_API_URL} or https://HOST/api/v3",
-                self.api_url
+                crate::redact::url(&self.api_url)
             ))
         };
         let url = Url::parse(&self.api_url).map_err(|e| bad(&format!("is not a URL ({e})")))?;

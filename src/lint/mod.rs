@@ -94,7 +94,9 @@ impl LintReport {
 }
 
 /// The document path: the configured one, else the first of
-/// `policy.document_names` that exists in `source`.
+/// `policy.document_names` that exists in `source` — or is there but cannot be
+/// read (too large, a link out of the repository), so that lint says why
+/// instead of calling the document missing.
 pub fn discover_document(policy: &Policy, source: &dyn FileSource) -> Option<String> {
     if let Some(path) = &policy.document {
         return Some(path.clone());
@@ -102,7 +104,7 @@ pub fn discover_document(policy: &Policy, source: &dyn FileSource) -> Option<Str
     policy
         .document_names
         .iter()
-        .find(|name| source.exists(name))
+        .find(|name| !matches!(source.read(name), Ok(None)))
         .cloned()
 }
 

@@ -1,6 +1,6 @@
 //! Errors of the mirror cache. Every message is safe to log: tokens are never
 //! stored in an error, and text that comes from libgit2 or from the caller is
-//! passed through [`super::redact`] first.
+//! passed through [`crate::redact`] first.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -13,10 +13,10 @@ use git2::{
 };
 
 use super::error::MirrorError;
-use super::redact::redact;
 use super::session::{self, Failure, Session};
 use super::url::{RemoteKind, RemoteUrl};
 use crate::git::{Repo, with_open_lock};
+use crate::redact::redact;
 
 /// Why a fetch failed, with a message already redacted.
 #[derive(Debug)]

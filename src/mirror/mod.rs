@@ -22,7 +22,7 @@
 //!   deleted and re-created once.
 //! - Errors are safe to log: tokens are never put in a URL, a config or an
 //!   error, and libgit2's and the transport's messages are redacted
-//!   (`redact.rs`).
+//!   (`crate::redact`).
 //!
 //! For the server: share one `Arc<MirrorCache>`; in `spawn_blocking` (the
 //! transport's blocking HTTP client must not run on an async thread), sync
@@ -38,7 +38,6 @@
 mod error;
 mod fetch;
 mod name;
-mod redact;
 mod session;
 mod store;
 mod transport;

@@ -17,7 +17,7 @@ use std::path::{Component, Path};
 use url::Url;
 
 use super::error::MirrorError;
-use super::redact::redact;
+use crate::redact::redact;
 
 /// Environment variable that allows `file://` and path remotes.
 pub const ALLOW_FILE_REMOTES_ENV: &str = "SECARCH_ALLOW_FILE_REMOTES";
@@ -182,7 +182,14 @@ fn describe(raw: &str) -> String {
                 url.path()
             )
         }
-        _ => format!("{:?}", raw.chars().take(100).collect::<String>()),
+        // Redacted before it is shortened: the cut could drop the `@` that marks credentials.
+        _ => format!(
+            "{:?}",
+            crate::redact::url(raw)
+                .chars()
+                .take(100)
+                .collect::<String>()
+        ),
     }
 }
 

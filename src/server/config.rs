@@ -11,6 +11,8 @@ use super::signature::WebhookSecrets;
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 /// GitHub refuses webhook payloads above 25 MB; anything larger is not from GitHub.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// The smallest body-memory budget: one delivery of the largest size GitHub sends must fit.
+pub const MIN_BODY_MEMORY_MB: u64 = 25;
 
 /// The App's private key (PEM text); `Debug` never shows it.
 #[derive(Clone)]
@@ -72,6 +74,37 @@ impl JobSettings {
     }
 }
 
+/// What clients may hold of the server, and for how long: the defence against slow or
+/// stalled clients (slowloris headers, trickled or stalled bodies) and against memory taken
+/// by bodies nobody signed. See `listen.rs` (connections) and `intake.rs` (bodies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Connections open at once. At the cap, a new connection replaces the connection that
+    /// has been idle (or stalled in its request head) the longest; when every connection is
+    /// in the middle of a request it is refused with 503. Lowered at start-up to fit the
+    /// open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// Time a client has to send a complete request head; also how long an idle keep-alive
+    /// connection is kept.
+    pub header_timeout: Duration,
+    /// Time a client has to send a whole request body, from the end of its head.
+    pub body_timeout: Duration,
+    /// Bytes of request bodies held in memory at once, across all connections. A body waits
+    /// for room (within its body timeout) when the budget is spent.
+    pub max_body_bytes_in_flight: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(20),
+            max_body_bytes_in_flight: 64 * 1024 * 1024,
+        }
+    }
+}
+
 /// Everything `secarch serve` needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -90,6 +123,8 @@ pub struct ServerConfig {
     /// payload must not make the server read arbitrary local paths.
     pub allow_file_remotes: bool,
     pub jobs: JobSettings,
+    /// Connection and body limits of the HTTP server.
+    pub http: HttpLimits,
 }
 
 /// A configuration problem, phrased for the operator.
@@ -112,12 +147,17 @@ pub struct RawConfig {
     pub allow_file_remotes: Option<String>,
     pub reconcile_interval_secs: Option<u64>,
     pub max_concurrent_jobs: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub header_timeout_secs: Option<u64>,
+    pub body_timeout_secs: Option<u64>,
+    pub max_body_memory_mb: Option<u64>,
 }
 
 impl RawConfig {
     /// Validate and complete the settings. Errors say which setting and how to fix it, and never
     /// quote a secret.
     pub fn resolve(self) -> Result<ServerConfig, ConfigError> {
+        let http = self.http_limits()?;
         let app_id = self.app_id.filter(|&id| id > 0).ok_or_else(|| {
             ConfigError(
                 "no App id: set SECARCH_APP_ID (or --app-id) to the id shown on the GitHub App's settings page".into(),
@@ -189,7 +229,49 @@ impl RawConfig {
             log_format,
             allow_file_remotes,
             jobs,
+            http,
         })
+    }
+
+    /// The connection and body limits; a zero would switch a defence off, so it is refused.
+    fn http_limits(&self) -> Result<HttpLimits, ConfigError> {
+        let mut http = HttpLimits::default();
+        if let Some(n) = self.max_connections {
+            if n == 0 {
+                return Err(ConfigError(
+                    "SECARCH_MAX_CONNECTIONS is 0; set it to the number of connections to keep open at once (default 512)".into(),
+                ));
+            }
+            http.max_connections = n;
+        }
+        let seconds = |value: Option<u64>, name: &str, default: Duration| match value {
+            None => Ok(default),
+            Some(0) => Err(ConfigError(format!(
+                "{name} is 0, which would let a slow client hold a connection for ever; set it to a number of seconds (default {})",
+                default.as_secs()
+            ))),
+            Some(secs) => Ok(Duration::from_secs(secs)),
+        };
+        http.header_timeout = seconds(
+            self.header_timeout_secs,
+            "SECARCH_HEADER_TIMEOUT",
+            http.header_timeout,
+        )?;
+        http.body_timeout = seconds(
+            self.body_timeout_secs,
+            "SECARCH_BODY_TIMEOUT",
+            http.body_timeout,
+        )?;
+        if let Some(mb) = self.max_body_memory_mb {
+            if mb < MIN_BODY_MEMORY_MB {
+                return Err(ConfigError(format!(
+                    "SECARCH_MAX_BODY_MEMORY_MB is {mb}; it must be at least {MIN_BODY_MEMORY_MB}, so that one delivery of the largest size GitHub sends fits"
+                )));
+            }
+            http.max_body_bytes_in_flight =
+                usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        }
+        Ok(http)
     }
 }
 
@@ -259,6 +341,57 @@ mod tests {
         .resolve()
         .unwrap_err();
         assert!(e.0.contains("SECARCH_LISTEN"));
+    }
+
+    #[test]
+    fn http_limits_refuse_settings_that_switch_a_defence_off() {
+        assert_eq!(raw().resolve().unwrap().http, HttpLimits::default());
+        let c = RawConfig {
+            max_connections: Some(8),
+            header_timeout_secs: Some(1),
+            body_timeout_secs: Some(2),
+            max_body_memory_mb: Some(25),
+            ..raw()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(c.http.max_connections, 8);
+        assert_eq!(c.http.header_timeout, Duration::from_secs(1));
+        assert_eq!(c.http.body_timeout, Duration::from_secs(2));
+        assert_eq!(c.http.max_body_bytes_in_flight, 25 * 1024 * 1024);
+        for (bad, setting) in [
+            (
+                RawConfig {
+                    max_connections: Some(0),
+                    ..raw()
+                },
+                "SECARCH_MAX_CONNECTIONS",
+            ),
+            (
+                RawConfig {
+                    header_timeout_secs: Some(0),
+                    ..raw()
+                },
+                "SECARCH_HEADER_TIMEOUT",
+            ),
+            (
+                RawConfig {
+                    body_timeout_secs: Some(0),
+                    ..raw()
+                },
+                "SECARCH_BODY_TIMEOUT",
+            ),
+            (
+                RawConfig {
+                    max_body_memory_mb: Some(24),
+                    ..raw()
+                },
+                "SECARCH_MAX_BODY_MEMORY_MB",
+            ),
+        ] {
+            let e = bad.resolve().unwrap_err();
+            assert!(e.0.contains(setting), "{e}");
+        }
     }
 
     #[test]

@@ -1,39 +1,52 @@
 //! The HTTP surface: `POST /webhook`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
-//! The webhook handler verifies the signature, turns the payload into our own [`Event`] and only
-//! enqueues: the answer goes out in well under a millisecond, evaluation happens off the
-//! request path. Payload problems are 4xx (or 202 when there is nothing to do), never 5xx —
-//! GitHub would redeliver forever and eventually disable the hook.
+//! The webhook handler receives the body under the [`Gate`]'s rules (`intake.rs`: refused
+//! before reading when unsigned, HMAC while it streams in, bounded time and memory), turns the
+//! payload into our own [`Event`] and only enqueues: the answer goes out in well under a
+//! millisecond, evaluation happens off the request path. Payload problems are 4xx (or 202 when
+//! there is nothing to do), never 5xx — GitHub would redeliver forever and eventually disable
+//! the hook. (503 only when the server is saturated with deliveries: GitHub may redeliver.)
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use super::Engine;
-use super::config::MAX_BODY_BYTES;
 use super::events::{Parsed, parse};
+use super::intake::receive;
+use super::listen::Gate;
 
-/// The router, over a shared [`Engine`].
+/// What the handlers share.
+#[derive(Clone)]
+struct Shared {
+    engine: Arc<Engine>,
+    gate: Arc<Gate>,
+}
+
+/// The router, over a shared [`Engine`], with the default [`HttpLimits`](super::HttpLimits)
+/// for bodies (tests and tools; `secarch serve` uses [`router_with`] and the same gate for
+/// [`serve`](super::serve)).
 pub fn router(engine: Arc<Engine>) -> Router {
+    router_with(engine, Gate::new(Default::default()))
+}
+
+/// The router, receiving webhook bodies under `gate`'s body timeout and memory budget.
+pub fn router_with(engine: Arc<Engine>, gate: Arc<Gate>) -> Router {
     Router::new()
         .route("/webhook", post(webhook))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        // axum's own 2 MB default would refuse large (legitimate) pushes; GitHub caps at 25 MB.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(engine)
+        .with_state(Shared { engine, gate })
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -41,9 +54,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 async fn webhook(
-    State(engine): State<Arc<Engine>>,
+    State(Shared { engine, gate }): State<Shared>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> (StatusCode, String) {
     let started = Instant::now();
     let event = header_str(&headers, "x-github-event")
@@ -52,10 +65,22 @@ async fn webhook(
     let delivery = header_str(&headers, "x-github-delivery")
         .unwrap_or("-")
         .to_string();
-    let answer = if !engine
-        .secrets
-        .verify(header_str(&headers, "x-hub-signature-256"), &body)
-    {
+    let received = match receive(&gate, &engine.secrets, &headers, body).await {
+        Ok(received) => received,
+        Err(refused) => {
+            tracing::warn!(
+                delivery,
+                event,
+                outcome = refused.outcome(),
+                "delivery refused before its signature could be checked"
+            );
+            engine.metrics.delivery("unverified", refused.outcome());
+            engine.metrics.ack_latency.observe(started.elapsed());
+            return refused.answer(&gate);
+        }
+    };
+    let body = &received.body;
+    let answer = if !received.verified {
         tracing::warn!(
             delivery,
             event,
@@ -73,7 +98,7 @@ async fn webhook(
             "X-GitHub-Event header missing\n".to_string(),
         )
     } else {
-        match parse(&event, &body) {
+        match parse(&event, body) {
             Err(e) => {
                 tracing::warn!(delivery, event, error = %e, "malformed payload");
                 engine.metrics.delivery(&event, "malformed");
@@ -113,7 +138,7 @@ async fn webhook(
     answer
 }
 
-async fn readyz(State(engine): State<Arc<Engine>>) -> (StatusCode, &'static str) {
+async fn readyz(State(Shared { engine, .. }): State<Shared>) -> (StatusCode, &'static str) {
     if engine.ready.load(Ordering::Relaxed) {
         (StatusCode::OK, "ready\n")
     } else {
@@ -121,11 +146,10 @@ async fn readyz(State(engine): State<Arc<Engine>>) -> (StatusCode, &'static str)
     }
 }
 
-async fn metrics(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        engine
-            .metrics
-            .render(&engine.app.metrics(), engine.queue.len()),
-    )
+async fn metrics(State(Shared { engine, gate }): State<Shared>) -> impl IntoResponse {
+    let mut text = engine
+        .metrics
+        .render(&engine.app.metrics(), engine.queue.len());
+    text.push_str(&gate.render());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -13,13 +13,17 @@
 //!
 //! Modules: [`config`] (flags/env, redacted secrets), [`signature`] (`X-Hub-Signature-256`),
 //! [`events`] (payloads → [`events::Event`]), [`repos`] (where git comes from), [`metrics`]
-//! (Prometheus text), and the private job machinery.
+//! (Prometheus text), `listen` (accept loop: header timeout, connection cap, graceful
+//! shutdown), `slots` (the connection table), `intake` (webhook bodies: refused unsigned,
+//! HMAC while streaming, body timeout, memory budget), and the private job machinery.
 
 pub mod config;
 mod deliveries;
 pub mod events;
 mod http;
+mod intake;
 mod job;
+mod listen;
 mod merge_group;
 pub mod metrics;
 mod pull;
@@ -30,6 +34,7 @@ pub mod repos;
 pub mod reviewers;
 mod runs;
 pub mod signature;
+mod slots;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,9 +42,10 @@ use std::time::{Duration, Instant};
 
 use crate::github::{AppCredentials, GitHubApp, GitHubConfig};
 
-pub use config::{JobSettings, LogFormat, RawConfig, ServerConfig};
+pub use config::{HttpLimits, JobSettings, LogFormat, RawConfig, ServerConfig};
 pub use events::{Event, RepoTarget};
-pub use http::router;
+pub use http::{router, router_with};
+pub use listen::{Gate, fit_open_file_limit, serve};
 pub use metrics::Metrics;
 pub use reconcile::reconcile;
 pub use render::{annotations, check_output};
@@ -252,10 +258,19 @@ pub async fn run(config: ServerConfig) -> Result<(), String> {
                 config.listen
             )
         })?;
-    tracing::info!(listen = %config.listen, app_id = config.app_id, api_url = %config.api_url, "secarch serve started");
+    let gate = Gate::new(fit_open_file_limit(config.http.clone()));
+    // The bound address, not the configured one: with port 0 the kernel picks the port.
+    let bound = listener.local_addr().unwrap_or(config.listen);
+    tracing::info!(
+        listen = %bound,
+        app_id = config.app_id,
+        api_url = %crate::redact::url(&config.api_url),
+        max_connections = gate.limits().max_connections,
+        "secarch serve started"
+    );
     engine.start_background();
-    axum::serve(listener, router(Arc::clone(&engine)))
-        .with_graceful_shutdown(shutdown_signal())
+    let app = router_with(Arc::clone(&engine), Arc::clone(&gate));
+    serve(listener, app, gate, shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     tracing::info!(pending = engine.pending(), "shutting down");

@@ -124,12 +124,14 @@ impl LocalRepos {
     fn path_of(&self, clone_url: &str) -> Result<PathBuf, RepoError> {
         let Some(path) = clone_url.strip_prefix("file://") else {
             return Err(RepoError::permanent(format!(
-                "cannot fetch {clone_url}: this server has no git mirror for network remotes (only file:// clone URLs are opened)"
+                "cannot fetch {}: this server has no git mirror for network remotes (only file:// clone URLs are opened)",
+                crate::redact::url(clone_url)
             )));
         };
         if !self.allow_file_remotes {
             return Err(RepoError::permanent(format!(
-                "refusing the file:// clone URL {clone_url}: set SECARCH_ALLOW_FILE_REMOTES=1 to allow local remotes"
+                "refusing the file:// clone URL {}: set SECARCH_ALLOW_FILE_REMOTES=1 to allow local remotes",
+                crate::redact::url(clone_url)
             )));
         }
         Ok(PathBuf::from(path))
@@ -181,6 +183,13 @@ mod tests {
             .unwrap_err();
         assert!(e.message.contains("no git mirror"), "{e}");
         assert!(!e.transient);
+        let e = on
+            .with_repo(&req("https://user:hunter2@github.com/o/r.git"), &mut |_| {})
+            .unwrap_err();
+        assert!(
+            !e.message.contains("hunter2") && e.message.contains("github.com/o/r.git"),
+            "{e}"
+        );
         let e = off
             .with_repo(&req("file:///tmp/x"), &mut |_| {})
             .unwrap_err();

@@ -1,5 +1,9 @@
 //! `X-Hub-Signature-256` verification: HMAC-SHA256 of the raw body, compared in constant time
 //! against every configured secret (several secrets allow rotating without dropping deliveries).
+//!
+//! The header is checked for shape first ([`WebhookSecrets::verifier`]) so that a delivery
+//! without a well-formed signature is refused before a byte of its body is read, and the HMAC
+//! is then computed while the body streams in ([`Verifier`]) rather than over a buffered copy.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -41,22 +45,55 @@ impl WebhookSecrets {
     /// Whether `header` (`sha256=<hex>`) is the HMAC of `body` under any secret. A missing or
     /// malformed header never verifies.
     pub fn verify(&self, header: Option<&str>, body: &[u8]) -> bool {
-        let Some(hex_sig) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
-            return false;
-        };
-        let Ok(sig) = hex::decode(hex_sig) else {
-            return false;
-        };
-        // Every secret is tried (no early exit on the first match would leak which one matched,
-        // but the count of secrets is not secret; the comparison itself is constant-time).
-        self.0.iter().any(|secret| {
-            HmacSha256::new_from_slice(secret)
-                .map(|mut mac| {
-                    mac.update(body);
-                    mac.verify_slice(&sig).is_ok()
-                })
-                .unwrap_or(false)
+        self.verifier(header).is_some_and(|mut v| {
+            v.update(body);
+            v.finish()
         })
+    }
+
+    /// A verifier for a body signed with `header`, or `None` when the header is missing or is
+    /// not `sha256=` followed by 64 hex digits (then no body can verify, so none needs reading)
+    /// or no secret is configured.
+    pub fn verifier(&self, header: Option<&str>) -> Option<Verifier> {
+        let hex_sig = header?.trim().strip_prefix("sha256=")?;
+        let mut expected = [0u8; 32];
+        hex::decode_to_slice(hex_sig, &mut expected).ok()?;
+        let macs: Vec<HmacSha256> = self
+            .0
+            .iter()
+            .filter_map(|secret| HmacSha256::new_from_slice(secret).ok())
+            .collect();
+        (!macs.is_empty()).then_some(Verifier { expected, macs })
+    }
+}
+
+/// The HMAC of a body in progress under every configured secret, fed as the body arrives.
+pub struct Verifier {
+    expected: [u8; 32],
+    macs: Vec<HmacSha256>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Verifier(<{} secrets>)", self.macs.len())
+    }
+}
+
+impl Verifier {
+    /// Add the next part of the body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        for mac in &mut self.macs {
+            mac.update(chunk);
+        }
+    }
+
+    /// Whether the whole body matches the signature under any secret. Every secret is compared
+    /// (constant time each; how many secrets there are is not secret).
+    pub fn finish(self) -> bool {
+        let expected = self.expected;
+        self.macs
+            .into_iter()
+            .fold(false, |ok, mac| mac.verify_slice(&expected).is_ok() | ok)
     }
 }
 
@@ -89,6 +126,32 @@ mod tests {
         assert!(!secrets.verify(Some("sha256=zz"), body));
         assert!(!WebhookSecrets::parse("").verify(Some(&sign("", body)), body));
         assert_eq!(format!("{secrets:?}"), "WebhookSecrets(<2 redacted>)");
+    }
+
+    #[test]
+    fn a_body_fed_in_parts_verifies_like_the_whole_and_bad_headers_need_no_body() {
+        let secrets = WebhookSecrets::parse("new,old");
+        let body = b"{\"zen\":\"Design for failure.\",\"pad\":\"xxxxxxxxxxxxxxxx\"}";
+        let sig = sign("old", body);
+        let mut v = secrets.verifier(Some(&sig)).expect("well-formed");
+        for part in body.chunks(7) {
+            v.update(part);
+        }
+        assert!(v.finish());
+        let mut v = secrets.verifier(Some(&sig)).expect("well-formed");
+        v.update(&body[1..]);
+        assert!(!v.finish());
+        let short = &sig[..sig.len() - 2];
+        for bad in [
+            None,
+            Some("sha256=zz"),
+            Some("sha1=00"),
+            Some(short),
+            Some(""),
+        ] {
+            assert!(secrets.verifier(bad).is_none(), "{bad:?}");
+        }
+        assert!(WebhookSecrets::default().verifier(Some(&sig)).is_none());
     }
 
     #[test]

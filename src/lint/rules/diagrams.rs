@@ -1,5 +1,5 @@
 //! Diagrams: SA020 (one exists), SA023 (zones and boundaries shown), SA024
-//! (referenced files exist).
+//! (referenced files exist and can be read).
 //!
 //! A diagram is a ```` ```mermaid ```` block in the body or a file named by a
 //! `diagrams[].ref` (resolved against the document's folder, then the
@@ -19,6 +19,9 @@ enum Target {
     File(String),
     /// No such file; the paths tried.
     Missing(Vec<String>),
+    /// The file is there but may not or cannot be read (a link out of the
+    /// repository, too large); why.
+    Unreadable(String),
 }
 
 fn locate(cx: &Ctx<'_>, reference: &str) -> Target {
@@ -36,8 +39,10 @@ fn locate(cx: &Ctx<'_>, reference: &str) -> Target {
         if tried.contains(&candidate) {
             continue;
         }
-        if let Ok(Some(bytes)) = cx.input.source.read(&candidate) {
-            return Target::File(String::from_utf8_lossy(&bytes).into_owned());
+        match cx.input.source.read(&candidate) {
+            Ok(Some(bytes)) => return Target::File(String::from_utf8_lossy(&bytes).into_owned()),
+            Ok(None) => {}
+            Err(reason) => return Target::Unreadable(reason),
         }
         tried.push(candidate);
     }
@@ -147,6 +152,11 @@ pub fn sa024(cx: &Ctx<'_>, out: &mut Out) {
                 name(&d.id),
                 r.value,
                 tried.join(", ")
+            ),
+            Target::Unreadable(reason) => format!(
+                "diagram {} file {} cannot be read: {reason}",
+                name(&d.id),
+                r.value
             ),
         };
         out.push("SA024", r.pos, message);
