@@ -101,6 +101,15 @@ struct ServeCmd {
     /// Pull requests evaluated at the same time.
     #[arg(long, env = "SECARCH_MAX_CONCURRENT_JOBS", default_value_t = 4)]
     max_concurrent_jobs: usize,
+    /// Seconds a job may spend fetching and evaluating one pull request; beyond it the check run
+    /// fails saying so and the job slot is freed.
+    #[arg(
+        long,
+        env = "SECARCH_EVALUATION_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 600
+    )]
+    evaluation_timeout: u64,
     /// Connections open at once. At the cap a new connection replaces the one idle the longest;
     /// lowered at start-up to fit the open-file limit (`ulimit -n`).
     #[arg(long, env = "SECARCH_MAX_CONNECTIONS", default_value_t = 512)]
@@ -261,6 +270,7 @@ fn main() -> ExitCode {
             allow_file_remotes: c.allow_file_remotes,
             reconcile_interval_secs: Some(c.reconcile_interval),
             max_concurrent_jobs: Some(c.max_concurrent_jobs),
+            evaluation_timeout_secs: Some(c.evaluation_timeout),
             max_connections: Some(c.max_connections),
             header_timeout_secs: Some(c.header_timeout),
             body_timeout_secs: Some(c.body_timeout),

@@ -390,3 +390,62 @@ async fn a_changed_outcome_or_a_rerun_gets_a_fresh_run() {
     assert_eq!(runs.len(), 3);
     assert!(runs.iter().all(|r| r.status == "completed"));
 }
+
+/// Opens repositories like [`LocalRepos`](secarch::server::LocalRepos), after sleeping: an
+/// evaluation that takes too long. `done` is set when the slow work ends.
+struct SlowRepos {
+    sleep: std::time::Duration,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl secarch::server::RepoProvider for SlowRepos {
+    fn with_repo(
+        &self,
+        request: &secarch::server::SyncRequest,
+        work: &mut dyn FnMut(&secarch::git::Repo),
+    ) -> Result<(), secarch::server::RepoError> {
+        std::thread::sleep(self.sleep);
+        let local = secarch::server::LocalRepos {
+            allow_file_remotes: true,
+        };
+        let result = local.with_repo(request, work);
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+        result
+    }
+}
+
+#[tokio::test]
+async fn an_evaluation_over_the_time_limit_fails_its_check_and_frees_the_slot() {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let slow = SlowRepos {
+        sleep: std::time::Duration::from_secs(2),
+        done: std::sync::Arc::clone(&done),
+    };
+    let job_settings = secarch::server::JobSettings {
+        evaluation_timeout: std::time::Duration::from_millis(300),
+        max_concurrent: 1,
+        ..settings()
+    };
+    let w =
+        World::with_provider_and_settings(move |_| std::sync::Arc::new(slow), job_settings).await;
+    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
+    let n = w.open_pull(&head);
+    w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
+        .await;
+    w.idle().await;
+    // The job gave up at its limit instead of waiting for the repository (no retry: it would
+    // take as long again): its slot is free while the slow work still runs.
+    assert!(
+        !done.load(std::sync::atomic::Ordering::SeqCst),
+        "the job waited for the slow work"
+    );
+    assert_eq!(w.engine.pending(), 0);
+    assert_eq!(w.engine.metrics.job_retries(), 0);
+    let runs = w.runs_on(&head);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    let title = runs[0].title.clone().unwrap_or_default();
+    assert!(title.contains("took too long"), "{title}");
+    let summary = runs[0].summary.clone().unwrap_or_default();
+    assert!(summary.contains("SECARCH_EVALUATION_TIMEOUT"), "{summary}");
+}

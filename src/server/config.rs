@@ -49,6 +49,9 @@ pub struct JobSettings {
     /// Reconcile every this often (open PRs without a completed run are evaluated); `None`: only
     /// at start-up.
     pub reconcile_interval: Option<Duration>,
+    /// Longest a job may spend on the repository (sync and evaluation) before its check run is
+    /// completed as a failure and the job slot freed: no pull request may hold a slot forever.
+    pub evaluation_timeout: Duration,
 }
 
 impl Default for JobSettings {
@@ -60,6 +63,7 @@ impl Default for JobSettings {
             retry_max: Duration::from_secs(120),
             max_rate_limit_pause: Duration::from_secs(15 * 60),
             reconcile_interval: Some(Duration::from_secs(15 * 60)),
+            evaluation_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -147,6 +151,7 @@ pub struct RawConfig {
     pub allow_file_remotes: Option<String>,
     pub reconcile_interval_secs: Option<u64>,
     pub max_concurrent_jobs: Option<usize>,
+    pub evaluation_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
     pub header_timeout_secs: Option<u64>,
     pub body_timeout_secs: Option<u64>,
@@ -212,6 +217,15 @@ impl RawConfig {
         }
         if let Some(secs) = self.reconcile_interval_secs {
             jobs.reconcile_interval = (secs > 0).then(|| Duration::from_secs(secs));
+        }
+        match self.evaluation_timeout_secs {
+            Some(0) => {
+                return Err(ConfigError(
+                    "SECARCH_EVALUATION_TIMEOUT 0 would let one pull request hold a job slot forever; give the longest an evaluation may take, in seconds (default 600)".into(),
+                ));
+            }
+            Some(secs) => jobs.evaluation_timeout = Duration::from_secs(secs),
+            None => {}
         }
         Ok(ServerConfig {
             app_id,

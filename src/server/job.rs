@@ -30,6 +30,9 @@ pub(crate) enum JobError {
     Evaluation(String),
     /// A blocking task panicked or was cancelled.
     Internal(String),
+    /// Sync and evaluation took longer than the job's time limit (`--evaluation-timeout`): the
+    /// work is abandoned; trying again would take as long.
+    TimedOut(std::time::Duration),
 }
 
 impl From<GitHubError> for JobError {
@@ -46,7 +49,7 @@ impl JobError {
             // A panic or a cancelled task is a bug; one more try costs little and a cancelled
             // task (runtime shutting down) may pass.
             JobError::Internal(_) => true,
-            JobError::Evaluation(_) => false,
+            JobError::Evaluation(_) | JobError::TimedOut(_) => false,
         }
     }
 
@@ -65,6 +68,11 @@ impl std::fmt::Display for JobError {
             JobError::Git(e) => write!(f, "could not get the repository: {e}"),
             JobError::Evaluation(e) => write!(f, "{e}"),
             JobError::Internal(e) => write!(f, "internal error: {e}"),
+            JobError::TimedOut(limit) => write!(
+                f,
+                "fetching and evaluating the pull request did not finish within {} s (SECARCH_EVALUATION_TIMEOUT / --evaluation-timeout)",
+                limit.as_secs()
+            ),
         }
     }
 }
@@ -185,7 +193,8 @@ pub(crate) async fn with_repo<T: Send + 'static>(
     work: impl FnOnce(&Repo) -> T + Send + 'static,
 ) -> Result<T, JobError> {
     let repos = Arc::clone(&engine.repos);
-    let joined = tokio::task::spawn_blocking(move || {
+    let limit = engine.settings.evaluation_timeout;
+    let task = tokio::task::spawn_blocking(move || {
         let mut work = Some(work);
         let mut out = None;
         repos.with_repo(&request, &mut |repo| {
@@ -196,8 +205,12 @@ pub(crate) async fn with_repo<T: Send + 'static>(
         out.ok_or_else(|| {
             RepoError::transient("the repository provider did not run the evaluation")
         })
-    })
-    .await;
+    });
+    // A blocking task cannot be stopped: on time-out it is left to finish on its own (its
+    // result is dropped) while the job reports and frees its slot.
+    let Ok(joined) = tokio::time::timeout(limit, task).await else {
+        return Err(JobError::TimedOut(limit));
+    };
     match joined {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(JobError::Git(e)),
@@ -235,6 +248,10 @@ fn failure_text(err: &JobError, attempts: u32) -> (String, String) {
         ),
         JobError::GitHub(e) if !e.is_transient() => operator("GitHub refused a request"),
         JobError::Git(e) if !e.transient => operator("the repository could not be fetched"),
+        JobError::TimedOut(_) => (
+            "secarch could not finish: the evaluation took too long".to_string(),
+            "The evaluation was stopped at the App's time limit. The change may be too large for the App to evaluate: run `secarch check` on it locally to see the result, and ask the App's operator to raise the limit if such changes are expected. **Re-run** tries again.".to_string(),
+        ),
         JobError::Internal(_) => (
             "secarch could not finish: an internal error (use Re-run)".to_string(),
             format!(

@@ -34,6 +34,7 @@ pub fn settings() -> JobSettings {
         retry_max: Duration::from_millis(50),
         max_rate_limit_pause: Duration::from_secs(2),
         reconcile_interval: None,
+        evaluation_timeout: Duration::from_secs(60),
     }
 }
 
@@ -75,8 +76,16 @@ impl World {
         .await
     }
 
-    async fn with_provider(
+    pub async fn with_provider(
         provider: impl FnOnce(&FakeGitHub) -> Arc<dyn secarch::server::RepoProvider>,
+    ) -> World {
+        World::with_provider_and_settings(provider, settings()).await
+    }
+
+    /// The world with its own job settings (time limits, attempts).
+    pub async fn with_provider_and_settings(
+        provider: impl FnOnce(&FakeGitHub) -> Arc<dyn secarch::server::RepoProvider>,
+        job_settings: JobSettings,
     ) -> World {
         let fake = FakeGitHub::start().await;
         fake.add_installation(INSTALLATION, "acme");
@@ -99,7 +108,7 @@ impl World {
             fake.app(),
             repos,
             WebhookSecrets::parse(&format!("old-secret,{SECRET}")),
-            settings(),
+            job_settings,
         );
         let router = router(Arc::clone(&engine));
         World {
