@@ -4,6 +4,7 @@
 //! The core (everything but the front-ends) is pure: plain functions over data,
 //! no network. See `README.md` for the user-facing contract.
 
+pub mod backoff;
 pub mod classify;
 pub mod commands;
 pub mod evaluate;

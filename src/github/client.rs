@@ -501,7 +501,7 @@ pub fn unique_run_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEED: OnceLock<u64> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = *SEED.get_or_init(super::config::random_u64);
+    let seed = *SEED.get_or_init(crate::backoff::random_u64);
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{seed:016x}{nanos:x}{n:x}")

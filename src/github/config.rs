@@ -117,27 +117,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Backoff before the retry following failed attempt `attempt` (1-based).
+    /// Backoff before the retry following failed attempt `attempt` (1-based):
+    /// [`crate::backoff`].
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(1).min(16);
-        let full = self
-            .base_delay
-            .saturating_mul(1u32 << exp)
-            .min(self.max_delay);
-        // "Equal jitter": half fixed, half random, so the wait is never shorter than full / 2.
-        let half = full / 2;
-        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let jitter = if nanos == 0 { 0 } else { random_u64() % nanos };
-        half + Duration::from_nanos(jitter)
+        crate::backoff::delay(self.base_delay, self.max_delay, attempt)
     }
-}
-
-/// A random number from std's randomly keyed hasher: enough for jitter, no RNG dependency.
-pub(crate) fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish()
 }
 
 #[cfg(test)]

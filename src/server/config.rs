@@ -41,7 +41,8 @@ pub struct JobSettings {
     /// Attempts per job, the first included. After the last one the check run is completed with
     /// a failure that says what failed and to use "Re-run".
     pub attempts: u32,
-    /// Backoff before retry `n` is `retry_base * 2^(n-1)`, capped at `retry_max`.
+    /// Backoff before retry `n`: a step of `retry_base * 2^(n-1)`, capped at `retry_max`, its
+    /// upper half random ([`crate::backoff`]).
     pub retry_base: Duration,
     pub retry_max: Duration,
     /// Longest pause an installation takes when GitHub rate-limits it.
@@ -69,12 +70,9 @@ impl Default for JobSettings {
 }
 
 impl JobSettings {
-    /// Backoff before retrying after failed attempt `attempt` (1-based).
+    /// Backoff before retrying after failed attempt `attempt` (1-based): [`crate::backoff`].
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(1).min(16);
-        self.retry_base
-            .saturating_mul(1u32 << exp)
-            .min(self.retry_max)
+        crate::backoff::delay(self.retry_base, self.retry_max, attempt)
     }
 }
 
@@ -415,8 +413,10 @@ mod tests {
             retry_max: Duration::from_millis(50),
             ..Default::default()
         };
-        assert_eq!(j.backoff(1), Duration::from_millis(10));
-        assert_eq!(j.backoff(3), Duration::from_millis(40));
-        assert_eq!(j.backoff(9), Duration::from_millis(50));
+        for (attempt, full) in [(1, 10), (3, 40), (9, 50)] {
+            let d = j.backoff(attempt);
+            let full = Duration::from_millis(full);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
     }
 }
