@@ -183,7 +183,7 @@ pub async fn serve(
     let mut builder = http1::Builder::new();
     builder.max_buf_size(READ_BUFFER);
     let builder = Arc::new(builder);
-    let sweeper = tokio::spawn(sweep(Arc::clone(&gate)));
+    let _sweeper = AbortOnDrop(tokio::spawn(sweep(Arc::clone(&gate))));
     let (stop, stopped) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
@@ -222,8 +222,16 @@ pub async fn serve(
     drop(listener);
     let _ = stop.send(true);
     gate.slots.wait_empty().await;
-    sweeper.abort();
     Ok(())
+}
+
+/// Stops the sweep when `serve` returns or is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Close connections idle past the header timeout, checking four times per timeout (at most
