@@ -18,8 +18,9 @@ use super::limits::{
 /// keys, booleans) on top.
 pub fn options() -> Options {
     let mut aliases = serde_saphyr::options::AliasLimits::default();
-    // Replayed events: every replayed node, plus one end event per collection.
-    aliases.max_total_replayed_events = 2 * MAX_ALIAS_NODES;
+    // Replayed events: one per replayed node plus one per collection's end, so
+    // this admits at most MAX_ALIAS_NODES nodes.
+    aliases.max_total_replayed_events = MAX_ALIAS_NODES;
     aliases.max_replay_stack_depth = MAX_DEPTH;
     serde_saphyr::options! {
         alias_limits: aliases,
