@@ -52,6 +52,17 @@ pub const MAX_ALIAS_NODES: usize = 100_000;
 /// a 2 MiB string instead of thousands.
 pub const MAX_EXPANDED_BYTES: usize = 2 * MAX_INPUT_BYTES;
 
+// The numbers hold together (checked when compiling): text without aliases
+// never reaches the expanded-bytes limit, and every caller's own size cap is
+// within the input limit.
+const _: () = {
+    assert!(MAX_EXPANDED_BYTES >= MAX_INPUT_BYTES);
+    assert!(MAX_ALIAS_NODES <= MAX_NODES);
+    assert!(MAX_INPUT_BYTES as u64 == crate::source::MAX_FILE_BYTES);
+    assert!(MAX_INPUT_BYTES >= crate::model::MAX_DOCUMENT_BYTES);
+    assert!(MAX_INPUT_BYTES >= crate::classify::MAX_ANALYSED_BYTES);
+};
+
 /// Which limit an input hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -153,7 +164,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -184,16 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn limits_are_consistent() {
-        // Text without aliases never reaches the expanded-bytes limit.
-        assert!(MAX_EXPANDED_BYTES >= MAX_INPUT_BYTES);
-        assert!(MAX_ALIAS_NODES <= MAX_NODES);
-        assert_eq!(
-            u64::try_from(MAX_INPUT_BYTES).ok(),
-            Some(crate::source::MAX_FILE_BYTES)
-        );
-        assert!(MAX_INPUT_BYTES >= crate::model::MAX_DOCUMENT_BYTES);
-        assert!(MAX_INPUT_BYTES >= crate::classify::MAX_ANALYSED_BYTES);
+    fn input_check_and_numbers_in_messages() {
         assert!(check_input("a: 1").is_ok());
         assert_eq!(thousands(100_000), "100,000");
         assert_eq!(thousands(999), "999");
