@@ -15,12 +15,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span};
 
 use crate::position::Pos;
-use crate::syntax::LimitError;
 use crate::syntax::budget::{Budget, Cost};
 use crate::syntax::limits::{MAX_DEPTH, check_input};
+use crate::syntax::{Limit, LimitError};
 
 /// One YAML node with the position of its first character.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +116,8 @@ pub fn parse(text: &str, first_line: u32) -> Result<Option<Node>, YamlError> {
     check_input(text).map_err(|e| over_limit(Pos::new(first_line, 1), e))?;
     let mut options = Options::default();
     options.emit_comments = false;
+    // The parser refuses raw nesting deeper than the shared limit (its error is
+    // reported as that limit below); the budget does the same after aliases.
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
     let mut builder = Builder {
@@ -127,9 +129,15 @@ pub fn parse(text: &str, first_line: u32) -> Result<Option<Node>, YamlError> {
         documents: 0,
     };
     for event in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = event.map_err(|e| YamlError {
-            pos: builder.pos_of(e.marker().line(), e.marker().col()),
-            message: format!("YAML syntax error: {}", e.info()),
+        let (event, span) = event.map_err(|e| {
+            let pos = builder.pos_of(e.marker().line(), e.marker().col());
+            if *e.kind() == ErrorKind::RecursionLimitExceeded {
+                return over_limit(pos, Limit::Depth.into());
+            }
+            YamlError {
+                pos,
+                message: format!("YAML syntax error: {}", e.info()),
+            }
         })?;
         if builder.event(event, &span)? {
             break;
@@ -423,7 +431,15 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused() {
         let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert!(parse(&text, 1).is_err());
+        let err = parse(&text, 1).unwrap_err();
+        assert!(
+            err.message.contains("deeper than 64 levels"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.pos, Pos::new(1, 65));
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(parse(&ok, 1).is_ok());
     }
 
     #[test]
