@@ -24,6 +24,7 @@ pub mod rules;
 pub mod semdiff;
 pub mod server;
 pub mod source;
+pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
 pub mod threats;

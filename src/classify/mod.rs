@@ -26,12 +26,14 @@
 //!   only when the head declares a watchlisted dependency. Blobs over
 //!   [`MAX_ANALYSED_BYTES`] or not text are not analysed (`not-analysed` signal; for
 //!   a manifest, an `unparsable` trigger). Malformed YAML/JSON/TOML/XML gives no
-//!   signals (manifests: see `signals/manifests`), never a panic; YAML parsing has
-//!   a budget against alias bombs and deep nesting.
+//!   signals (manifests: see `signals/manifests`), never a panic; parsing is
+//!   linear in the input and stays within the shared limits of
+//!   [`crate::syntax::limits`] (alias bombs of bytes or nodes, deep nesting).
 
 mod classifier;
 mod gate;
 mod globs;
+mod last_wins;
 mod matcher;
 mod sets;
 mod signals;

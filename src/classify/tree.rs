@@ -5,9 +5,12 @@
 //! Why not `serde_json::Value`: it has no positions, and the analysers compare
 //! base against head and must say *where* something new appeared. YAML and JSON go
 //! through serde-saphyr (JSON is YAML 1.2 flow syntax), whose `Spanned<T>` gives the
-//! line of each node and whose budget bounds alias bombs, nesting depth and node
-//! counts; TOML goes through `toml`'s spanned `DeTable`. Inputs that parse with
-//! neither are reported as `None` by the callers: malformed input never panics.
+//! line of each node; TOML goes through `toml`'s spanned `DeTable`. Every format is
+//! read within the shared limits of [`crate::syntax::limits`] (alias bombs of bytes
+//! or nodes, nesting depth, node counts). Inputs that parse with neither, or are
+//! over a limit, are reported as `None` by the callers: malformed input never
+//! panics, and reading is linear in the input (a repeated key is found through
+//! [`LastWins`], not by scanning the mapping).
 
 pub use crate::position::LineIndex;
 use std::fmt;
@@ -15,8 +18,9 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-/// Deepest nesting accepted in any format (a Kubernetes manifest is ~15 deep).
-pub const MAX_DEPTH: usize = 64;
+use super::last_wins::LastWins;
+use crate::syntax::limits::{MAX_DEPTH, MAX_NODES, check_input};
+use crate::syntax::saphyr;
 
 /// A parsed node and the line it starts on (0 = unknown).
 #[derive(Debug, Clone, PartialEq)]
@@ -104,27 +108,14 @@ impl Node {
 }
 
 fn yaml_options() -> serde_saphyr::Options {
-    // Alias expansion is where "billion laughs" files spend their time: a real
-    // manifest replays a few hundred events through aliases, not a million.
-    let mut aliases = serde_saphyr::options::AliasLimits::default();
-    aliases.max_total_replayed_events = 20_000;
-    aliases.max_replay_stack_depth = 16;
-    serde_saphyr::options! {
-        alias_limits: aliases,
-        budget: serde_saphyr::budget! {
-            max_depth: MAX_DEPTH,
-            max_nodes: 250_000,
-            max_events: 1_000_000,
-            max_aliases: 10_000,
-            max_documents: 1_000,
-        },
-        // A repeated key is a mistake people make in compose files; keep the last
-        // value as most tools do instead of losing every signal of the file.
-        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
-        // YAML 1.2 booleans only: `y`/`n`/`on` stay strings (`[x, y]` is two names);
-        // `Node::is_true` still reads the YAML 1.1 spellings where a flag is expected.
-        strict_booleans: true,
-    }
+    let mut options = saphyr::options();
+    // A repeated key is a mistake people make in compose files; keep the last
+    // value as most tools do instead of losing every signal of the file.
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::LastWins;
+    // YAML 1.2 booleans only: `y`/`n`/`on` stay strings (`[x, y]` is two names);
+    // `Node::is_true` still reads the YAML 1.1 spellings where a flag is expected.
+    options.strict_booleans = true;
+    options
 }
 
 /// Stack for parsing. serde's visitor chain (through `Spanned`) costs tens of KiB of
@@ -153,6 +144,7 @@ pub fn parse_yaml(text: &str) -> Option<Node> {
 }
 
 fn yaml_single(text: &str) -> Option<Node> {
+    check_input(text).ok()?;
     serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(text, yaml_options())
         .ok()
         .map(|doc| doc.map(Raw::into_node).unwrap_or(Node::new(0, Value::Null)))
@@ -160,6 +152,7 @@ fn yaml_single(text: &str) -> Option<Node> {
 
 /// Parse a multi-document YAML stream (Kubernetes manifests). `None` when malformed.
 pub fn parse_yaml_documents(text: &str) -> Option<Vec<Node>> {
+    check_input(text).ok()?;
     on_parse_stack(|| {
         serde_saphyr::from_multiple_with_options::<Option<Spanned<Raw>>>(text, yaml_options())
             .ok()
@@ -174,10 +167,38 @@ pub fn parse_json(text: &str) -> Option<Node> {
         if let Some(node) = yaml_single(text) {
             return Some(node);
         }
-        // serde_json refuses nesting deeper than 128 on its own.
+        // serde_json refuses nesting deeper than 128 on its own (so the walk below
+        // cannot overflow); the shared limits are stricter. JSON has no aliases:
+        // its strings are never longer than the text, already under the limit.
         let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        Some(from_json(v))
+        within_json_limits(&v).then(|| from_json(v))
     })
+}
+
+/// Depth and node count of a serde_json value against the shared limits.
+fn within_json_limits(v: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    let mut nodes = 0usize;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return false;
+        }
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
+            J::Array(a) => Box::new(a.iter()),
+            J::Object(o) => {
+                nodes += o.len(); // the keys
+                Box::new(o.values())
+            }
+            _ => continue,
+        };
+        if depth >= MAX_DEPTH {
+            return false;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    true
 }
 
 fn from_json(v: serde_json::Value) -> Node {
@@ -195,6 +216,7 @@ fn from_json(v: serde_json::Value) -> Node {
 
 /// Parse TOML with line numbers. `None` when malformed or nested deeper than [`MAX_DEPTH`].
 pub fn parse_toml(text: &str) -> Option<Node> {
+    check_input(text).ok()?;
     // toml builds nested arrays, inline tables and dotted keys recursively, and has
     // no depth limit: refuse absurd nesting before handing the text over (a manifest
     // nests a few levels; these counts over-estimate, which only refuses oddities).
@@ -368,21 +390,17 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        let mut entries: Vec<(Spanned<Key>, Spanned<Raw>)> = Vec::new();
+        // A repeated key: the last value wins, as in most tools (and JSON.parse).
+        let mut entries = LastWins::new();
         while let Some(key) = map.next_key::<Spanned<Key>>()? {
             let value = map.next_value::<Spanned<Raw>>()?;
-            // A repeated key: the last value wins, as in most tools (and JSON.parse).
-            match entries.iter_mut().find(|(k, _)| k.value.0 == key.value.0) {
-                Some(slot) => *slot = (key, value),
-                None => entries.push((key, value)),
-            }
+            entries.insert((key, value), |(k, _)| &k.value.0);
         }
-        Ok(Raw::Map(entries))
+        Ok(Raw::Map(entries.into_vec()))
     }
 }
 
 /// A mapping key: any scalar, as text (`8080: x`, `true: y`, `null: z`).
-#[derive(PartialEq)]
 struct Key(String);
 
 impl<'de> Deserialize<'de> for Key {

@@ -307,3 +307,93 @@ mod no_panic {
         }
     }
 }
+
+/// The SA002 finding of a front matter `yaml` (the body is minimal).
+fn front_matter_error(yaml: &str) -> Diagnostic {
+    let parsed = parse_document("doc.md", &format!("---\n{yaml}---\n# Scope\n"));
+    assert_eq!(parsed.document.front_matter, FrontMatterStatus::Unreadable);
+    parsed
+        .diagnostics
+        .into_iter()
+        .next()
+        .expect("an SA002 finding")
+}
+
+#[test]
+fn byte_bomb_is_refused_by_bytes_not_nodes() {
+    // One node per alias, so a node budget alone let this reach 6 GB and abort.
+    let big = "a".repeat(2 * 1024 * 1024);
+    let aliases = vec!["*big"; 3000].join(", ");
+    let d = front_matter_error(&format!("x-pad: &big \"{big}\"\nx-list: [{aliases}]\n"));
+    assert_eq!(d.rule, "SA002");
+    assert!(
+        d.message.starts_with(
+            "the front matter is over a safety limit and is not read: its text grows past 32 MiB"
+        ),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("write the repeated values out"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.pos.line, 3, "at the alias that crossed the limit");
+    // Anchors nested in anchors: each level keeps a copy, and each copy is charged.
+    let nested = format!(
+        "x: {}\"{}\"{}\n",
+        (0..40).map(|i| format!("&a{i} [")).collect::<String>(),
+        "b".repeat(1024 * 1024),
+        "]".repeat(40)
+    );
+    assert!(front_matter_error(&nested).message.contains("32 MiB"));
+    // Many empty nodes instead of big strings.
+    let list = vec!["0"; 20_000].join(",");
+    let d = front_matter_error(&format!(
+        "s: &s [{list}]\nl: [{}]\n",
+        vec!["*s"; 3000].join(",")
+    ));
+    assert!(
+        d.message.contains("expand to more than 100,000 values"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn aliases_beyond_the_depth_limit_are_refused() {
+    let deep = format!("{}x{}", "[".repeat(40), "]".repeat(40));
+    let d = front_matter_error(&format!(
+        "a: &a {deep}\nb: {}*a{}\n",
+        "[".repeat(25),
+        "]".repeat(25)
+    ));
+    assert!(d.message.contains("deeper than 64 levels"), "{}", d.message);
+    assert!(yaml::parse(&format!("a: &a {deep}\nb: [*a]\n"), 1).is_ok());
+}
+
+#[test]
+fn merge_keys_of_big_mappings() {
+    use yaml::Kind;
+    let keys = |from: usize, to: usize| {
+        (from..to)
+            .map(|i| format!("k{i}: {i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = format!(
+        "base: &b {{{}}}\nother: {{<<: *b, {}}}\n",
+        keys(0, 20_000),
+        keys(10_000, 30_000)
+    );
+    let root = yaml::parse(&text, 1).unwrap().unwrap();
+    let Kind::Map(e) = &root.kind else { panic!() };
+    let Kind::Map(other) = &e[1].1.kind else {
+        panic!()
+    };
+    // Keys already present win; merged ones follow in their order.
+    assert_eq!(other.len(), 30_000);
+    assert_eq!(other[0].0.as_str(), Some("k10000"));
+    assert_eq!(other[20_000].0.as_str(), Some("k0"));
+    assert_eq!(other[29_999].0.as_str(), Some("k9999"));
+}

@@ -7,20 +7,20 @@
 //!
 //! Scalars keep their source text (`version: 1.10` stays `"1.10"`), tags are
 //! ignored (nothing is ever constructed from a tag), and aliases are expanded
-//! under a node budget so an alias bomb cannot exhaust memory.
+//! by copying the anchored subtree. Every node and every copy is charged to a
+//! [`Budget`] of nodes *and* bytes before it is made (the shared limits of
+//! [`crate::syntax::limits`]): a 2 MiB anchored string aliased 3,000 times is
+//! one node per alias but 6 GB, and stops after a few dozen copies with an
+//! SA002 finding naming the limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+use granit_parser::{ErrorKind, Event, Options, Parser, ScalarStyle, Span};
 
 use crate::position::Pos;
-
-/// Most nodes a front matter may expand to (a 1,000-control document has ~50k).
-pub const MAX_NODES: usize = 1_000_000;
-/// Most nodes produced by alias expansion (real documents use few aliases).
-pub const MAX_ALIAS_NODES: usize = 100_000;
-/// Deepest nesting accepted (the schema needs 4 levels).
-pub const MAX_DEPTH: usize = 64;
+use crate::syntax::budget::{Budget, Cost};
+use crate::syntax::limits::{MAX_DEPTH, check_input};
+use crate::syntax::{Limit, LimitError};
 
 /// One YAML node with the position of its first character.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,17 +56,39 @@ impl Node {
         matches!(self.kind, Kind::Null)
     }
 
-    /// Number of nodes in this subtree (for the alias budget).
-    fn size(&self) -> usize {
-        match &self.kind {
-            Kind::Null | Kind::Scalar { .. } => 1,
-            Kind::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
-            Kind::Map(entries) => {
-                1 + entries
-                    .iter()
-                    .map(|(k, v)| k.size() + v.size())
-                    .sum::<usize>()
+    /// What a copy of this subtree costs (for the budget of anchors and aliases).
+    fn cost(&self) -> Cost {
+        let children = |nodes: &mut dyn Iterator<Item = &Node>| {
+            nodes.fold(Cost::default(), |acc, n| {
+                let c = n.cost();
+                Cost {
+                    nodes: acc.nodes.saturating_add(c.nodes),
+                    bytes: acc.bytes.saturating_add(c.bytes),
+                    height: acc.height.max(c.height),
+                }
+            })
+        };
+        let inner = match &self.kind {
+            Kind::Null => {
+                return Cost {
+                    nodes: 1,
+                    ..Cost::default()
+                };
             }
+            Kind::Scalar { text, .. } => {
+                return Cost {
+                    nodes: 1,
+                    bytes: text.len(),
+                    height: 0,
+                };
+            }
+            Kind::Seq(items) => children(&mut items.iter()),
+            Kind::Map(entries) => children(&mut entries.iter().flat_map(|(k, v)| [k, v])),
+        };
+        Cost {
+            nodes: inner.nodes.saturating_add(1),
+            bytes: inner.bytes,
+            height: inner.height + 1,
         }
     }
 
@@ -91,23 +113,31 @@ pub struct YamlError {
 /// Parse one YAML document. `first_line` is the file line of the text's first
 /// line, so positions are file positions. `Ok(None)` for an empty document.
 pub fn parse(text: &str, first_line: u32) -> Result<Option<Node>, YamlError> {
+    check_input(text).map_err(|e| over_limit(Pos::new(first_line, 1), e))?;
     let mut options = Options::default();
     options.emit_comments = false;
+    // The parser refuses raw nesting deeper than the shared limit (its error is
+    // reported as that limit below); the budget does the same after aliases.
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
     let mut builder = Builder {
         first_line,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
-        alias_nodes: 0,
+        budget: Budget::new(),
         root: None,
         documents: 0,
     };
     for event in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = event.map_err(|e| YamlError {
-            pos: builder.pos_of(e.marker().line(), e.marker().col()),
-            message: format!("YAML syntax error: {}", e.info()),
+        let (event, span) = event.map_err(|e| {
+            let pos = builder.pos_of(e.marker().line(), e.marker().col());
+            if *e.kind() == ErrorKind::RecursionLimitExceeded {
+                return over_limit(pos, Limit::Depth.into());
+            }
+            YamlError {
+                pos,
+                message: format!("YAML syntax error: {}", e.info()),
+            }
         })?;
         if builder.event(event, &span)? {
             break;
@@ -133,10 +163,9 @@ enum Frame {
 struct Builder {
     first_line: u32,
     stack: Vec<Frame>,
-    /// Anchor id → (node, its size).
-    anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
-    alias_nodes: usize,
+    /// Anchor id → (a copy of the anchored node, what copying it costs).
+    anchors: HashMap<usize, (Node, Cost)>,
+    budget: Budget,
     root: Option<Node>,
     documents: usize,
 }
@@ -155,17 +184,11 @@ impl Builder {
         self.pos_of(span.start.line(), span.start.col())
     }
 
-    fn count(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(YamlError {
-                pos,
-                message: format!(
-                    "the front matter expands to more than {MAX_NODES} YAML nodes; it is not read further"
-                ),
-            });
-        }
-        Ok(())
+    /// Charge one node read from the text (`bytes` of scalar text).
+    fn count(&mut self, bytes: usize, collection: bool, pos: Pos) -> Result<(), YamlError> {
+        self.budget
+            .node(self.stack.len(), bytes, collection)
+            .map_err(|l| over_limit(pos, l.into()))
     }
 
     /// Handle one event; `Ok(true)` = stop (first document complete).
@@ -180,7 +203,7 @@ impl Builder {
             }
             Event::DocumentEnd => return Ok(self.root.is_some()),
             Event::Scalar(text, style, anchor, _tag) => {
-                self.count(1, pos)?;
+                self.count(text.len(), false, pos)?;
                 let plain = style == ScalarStyle::Plain;
                 let kind = if plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL") {
                     Kind::Null
@@ -190,10 +213,10 @@ impl Builder {
                         plain,
                     }
                 };
-                self.complete(Node { pos, kind }, anchor);
+                self.complete(Node { pos, kind }, anchor, pos)?;
             }
             Event::SequenceStart(_, anchor, _) => {
-                self.count(1, pos)?;
+                self.count(0, true, pos)?;
                 self.stack.push(Frame::Seq {
                     pos,
                     anchor,
@@ -201,7 +224,7 @@ impl Builder {
                 });
             }
             Event::MappingStart(_, anchor, _) => {
-                self.count(1, pos)?;
+                self.count(0, true, pos)?;
                 self.stack.push(Frame::Map {
                     pos,
                     anchor,
@@ -215,7 +238,7 @@ impl Builder {
                         pos,
                         kind: Kind::Seq(items),
                     };
-                    self.complete(node, anchor);
+                    self.complete(node, anchor, pos)?;
                 }
             }
             Event::MappingEnd => {
@@ -230,37 +253,40 @@ impl Builder {
                         pos,
                         kind: Kind::Map(merge_keys(entries)),
                     };
-                    self.complete(node, anchor);
+                    self.complete(node, anchor, pos)?;
                 }
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&(_, cost)) = self.anchors.get(&id) else {
                     return Err(YamlError {
                         pos,
                         message: "alias to an unknown anchor".to_string(),
                     });
                 };
-                self.alias_nodes = self.alias_nodes.saturating_add(size);
-                if self.alias_nodes > MAX_ALIAS_NODES {
-                    return Err(YamlError {
+                // Charged before the copy is made.
+                self.budget
+                    .alias(self.stack.len(), cost)
+                    .map_err(|l| over_limit(pos, l.into()))?;
+                if let Some((node, _)) = self.anchors.get(&id) {
+                    let copy = Node {
                         pos,
-                        message: format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); write the values out"
-                        ),
-                    });
+                        kind: node.kind.clone(),
+                    };
+                    self.complete(copy, 0, pos)?;
                 }
-                self.count(size, pos)?;
-                self.complete(Node { pos, ..node }, 0);
             }
             _ => {}
         }
         Ok(false)
     }
 
-    fn complete(&mut self, node: Node, anchor: usize) {
+    fn complete(&mut self, node: Node, anchor: usize, pos: Pos) -> Result<(), YamlError> {
         if anchor != 0 {
-            let size = node.size();
-            self.anchors.insert(anchor, (node.clone(), size));
+            let cost = node.cost();
+            self.budget
+                .anchor_copy(cost)
+                .map_err(|l| over_limit(pos, l.into()))?;
+            self.anchors.insert(anchor, (node.clone(), cost));
         }
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -274,6 +300,15 @@ impl Builder {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+/// The SA002 message for a front matter over one of the shared limits.
+fn over_limit(pos: Pos, e: LimitError) -> YamlError {
+    YamlError {
+        pos,
+        message: e.explain("the front matter"),
     }
 }
 
@@ -305,9 +340,14 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
             merged.extend(source);
         }
     }
+    // A set of the keys present: one lookup per merged entry, not a scan of the
+    // mapping (a 10,000-key mapping merged into a 10,000-key one stays linear).
+    let mut present: HashSet<Option<String>> = out
+        .iter()
+        .map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
     for (k, v) in merged {
-        let present = out.iter().any(|(ok, _)| ok.as_str() == k.as_str());
-        if !present {
+        if present.insert(k.as_str().map(str::to_string)) {
             out.push((k, v));
         }
     }
@@ -391,7 +431,15 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused() {
         let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert!(parse(&text, 1).is_err());
+        let err = parse(&text, 1).unwrap_err();
+        assert!(
+            err.message.contains("deeper than 64 levels"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.pos, Pos::new(1, 65));
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(parse(&ok, 1).is_ok());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::{
     Category, CheckConfig, DEFAULT_CHECK_NAME, LintConfig, POLICY_PATH, Policy, SignoffConfig,
 };
 use crate::rules::{PROFILES, rule_info};
+use crate::syntax::{LimitError, saphyr};
 
 /// Largest policy file accepted (a policy is a few hundred lines at most).
 const MAX_POLICY_BYTES: usize = 256 * 1024;
@@ -136,13 +137,13 @@ fn parse_file(name: &str, text: &str) -> Result<PolicyFile, PolicyError> {
     if text.trim().is_empty() {
         return Ok(PolicyFile::default());
     }
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 100_000,
-            max_depth: 64,
-        },
-    };
-    serde_saphyr::from_str_with_options::<PolicyFile>(text, options).map_err(|e| {
+    // The shared limits of every YAML reader: a pull request that changes the
+    // policy has it validated, so it is input like any other.
+    serde_saphyr::from_str_with_options::<PolicyFile>(text, saphyr::options()).map_err(|e| {
+        if let Some(limit) = saphyr::limit_of(&e) {
+            let message = LimitError::new(limit).explain("the policy file");
+            return PolicyError::at(name, e.location(), message);
+        }
         let msg = first_line(&e.to_string());
         PolicyError::at(name, e.location(), explain_serde_error(&msg))
     })

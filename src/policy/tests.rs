@@ -144,6 +144,24 @@ fn alias_bomb_is_rejected() {
 }
 
 #[test]
+fn byte_bomb_is_rejected_naming_the_limit() {
+    // Under the 256 KiB size limit, but 3 GB once expanded.
+    let text = format!(
+        "watch:\n  exclude: [&b \"{}\"]\n  include:\n    container: [{}]\n",
+        "e".repeat(100 * 1024),
+        vec!["*b"; 30_000].join(",")
+    );
+    let e = parse_policy(Some(("p.yml", &text))).unwrap_err();
+    assert!(
+        e.message.starts_with(
+            "the policy file is over a safety limit and is not read: its text grows past 32 MiB"
+        ),
+        "{e}"
+    );
+    assert!(e.line.is_some(), "{e}");
+}
+
+#[test]
 fn empty_file_is_the_default() {
     let p = parse_policy(Some(("p.yml", "\n# nothing\n"))).unwrap();
     assert_eq!(p.check_name(), "security-architecture");

@@ -3,19 +3,24 @@
 //! serde_json does not expose positions, and reading JSON as YAML (JSON is
 //! nearly a subset of YAML 1.2) fails on real files: keys longer than 1024
 //! characters, repeated keys, lone surrogate escapes. This parser is strict about
-//! syntax like serde_json (no comments, no trailing commas, nesting limited to
-//! 128 levels) and lenient only where JavaScript, which writes Threat Dragon
-//! models, is: a repeated key keeps the last value (see `Node::get`) and a lone
-//! surrogate escape becomes U+FFFD.
+//! syntax like serde_json (no comments, no trailing commas) and lenient only
+//! where JavaScript, which writes Threat Dragon models, is: a repeated key keeps
+//! the last value (see `Node::get`) and a lone surrogate escape becomes U+FFFD.
+//!
+//! It applies the shared limits of [`crate::syntax::limits`]: input size, depth
+//! and node count. JSON has no aliases, so its decoded strings are never longer
+//! than the text and need no byte budget of their own. Time is linear: every
+//! byte is looked at once (keys are kept in order; lookups by name happen per
+//! adapter field, not per key).
 
 use super::LoadError;
-use super::node::{Key, MAX_NODES, Node, Value};
+use super::node::{Key, Node, Value, limit};
 use crate::position::Pos;
-
-/// Deepest nesting accepted (serde_json's limit).
-const MAX_DEPTH: usize = 128;
+use crate::syntax::Limit;
+use crate::syntax::limits::{MAX_DEPTH, MAX_NODES, check_input};
 
 pub(crate) fn parse_json(file: &str, text: &str) -> Result<Node, LoadError> {
+    check_input(text).map_err(|e| limit(file, Pos::UNKNOWN, e))?;
     let mut p = Parser {
         file,
         b: text.as_bytes(),
@@ -97,10 +102,7 @@ impl Parser<'_> {
     fn count_node(&mut self) -> Result<(), LoadError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(LoadError::Limit(format!(
-                "{}: more than {MAX_NODES} JSON values; split the model or remove generated content",
-                self.file
-            )));
+            return Err(limit(self.file, self.pos(), Limit::Nodes.into()));
         }
         Ok(())
     }
@@ -125,7 +127,7 @@ impl Parser<'_> {
     fn nested(&mut self, f: fn(&mut Self) -> Result<Value, LoadError>) -> Result<Value, LoadError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err(&format!("nesting deeper than {MAX_DEPTH} levels")));
+            return Err(limit(self.file, self.pos(), Limit::Depth.into()));
         }
         let v = f(self);
         self.depth -= 1;

@@ -1,6 +1,7 @@
 //! A positioned document tree shared by the adapters, built from YAML
-//! (serde-saphyr, with aliases, merge keys and budgets) or JSON (our own
-//! span-tracking parser, see `json.rs`).
+//! (serde-saphyr, with aliases and merge keys) or JSON (our own span-tracking
+//! parser, see `json.rs`), both within the shared limits of
+//! [`crate::syntax::limits`].
 //!
 //! Adapters walk this tree instead of deserializing into strict structs: real
 //! models break their own schemas in ways traceability does not care about
@@ -14,14 +15,7 @@ use serde_saphyr::Spanned;
 
 use super::LoadError;
 use crate::position::Pos;
-
-/// Most values one JSON model may hold (bounds memory: a node is ~48 bytes).
-pub(crate) const MAX_NODES: usize = 1_000_000;
-
-/// Most nodes one YAML model may hold, counting alias expansions. Lower than for
-/// JSON: YAML models are hand-written (Threagile's example has 2,000 nodes) and
-/// an alias bomb should fail fast.
-const MAX_YAML_NODES: usize = 250_000;
+use crate::syntax::{LimitError, saphyr};
 
 /// One value with the position of its node.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,37 +131,24 @@ impl Node {
     }
 }
 
-/// Parse YAML text (one document) into a tree, within a budget that stops alias
-/// bombs, deep nesting and huge node counts.
+/// Parse YAML text (one document) into a tree, within the shared limits (alias
+/// bombs of bytes or nodes, deep nesting, huge node counts).
 pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Node, LoadError> {
+    crate::syntax::limits::check_input(text).map_err(|e| limit(file, Pos::UNKNOWN, e))?;
     if text.trim().is_empty() {
         return Ok(Node::new(Pos::new(1, 1), Value::Null));
     }
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: 64,
-            max_nodes: MAX_YAML_NODES,
-            max_events: 4 * MAX_YAML_NODES,
-            max_aliases: 50_000,
-            max_anchors: 50_000,
-        },
-    };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
+    serde_saphyr::from_str_with_options::<Node>(text, saphyr::options()).map_err(|e| {
+        let loc = e.location();
+        if let Some(l) = saphyr::limit_of(&e) {
+            let at = loc.map_or(Pos::UNKNOWN, |l| {
+                Pos::new(clamp(l.line()), clamp(l.column()))
+            });
+            return limit(file, at, l.into());
+        }
         let message = e.to_string();
         let first = message.lines().next().unwrap_or("").trim();
         let first = first.strip_prefix("error: ").unwrap_or(first);
-        let loc = e.location();
-        if first.contains("budget breached") {
-            return LoadError::Limit(format!(
-                "{file}: the YAML is too large or too deeply nested to read safely ({}); \
-                 split the model or remove generated content",
-                first
-                    .split("budget breached")
-                    .nth(1)
-                    .unwrap_or("")
-                    .trim_matches(|c: char| c == ':' || c.is_whitespace())
-            ));
-        }
         LoadError::Syntax {
             file: file.to_string(),
             line: loc.map_or(0, |l| clamp(l.line())),
@@ -175,6 +156,17 @@ pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Node, LoadError> {
             message: strip_location(first).to_string(),
         }
     })
+}
+
+/// A model over one of the shared limits (lint finding SA033 says so), with
+/// where in the file the limit was reached when known.
+pub(crate) fn limit(file: &str, at: Pos, e: LimitError) -> LoadError {
+    if at.is_known() {
+        let subject = format!("{file} (at line {}, column {})", at.line, at.column);
+        LoadError::Limit(e.explain(&subject))
+    } else {
+        LoadError::Limit(e.explain(file))
+    }
 }
 
 /// serde-saphyr prefixes messages with `line N column M:`; the position is

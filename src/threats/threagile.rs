@@ -15,7 +15,7 @@
 //! wildcard — see [`wildcard_matches`]), else `risk_status` in `risks.json`, else
 //! open (Threagile's "unchecked").
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::json::parse_json;
 use super::load::{LoadError, decode, join, parent_dir, parse_tree};
@@ -172,27 +172,40 @@ pub(super) fn parse(
         }
     }
 
+    // Exact tracking entries by id (the first one wins), so a risk is looked up,
+    // not searched for: a scan per risk was quadratic in a model's risks. Only
+    // the wildcard entries are tried one by one.
+    let mut exact: HashMap<&str, ThreatStatus> = HashMap::new();
+    for (t, p) in &tracking {
+        exact.entry(p.as_str()).or_insert(t.status);
+    }
+    let wildcards: Vec<&(Threat, String)> =
+        tracking.iter().filter(|(_, p)| p.contains('*')).collect();
     let tracked = |id: &str| {
-        let exact = tracking.iter().find(|(_, p)| p == id);
-        exact
-            .or_else(|| {
-                tracking
-                    .iter()
-                    .find(|(_, p)| p.contains('*') && wildcard_matches(p, id))
-            })
-            .map(|(t, _)| t.status)
+        exact.get(id).copied().or_else(|| {
+            wildcards
+                .iter()
+                .find(|(_, p)| wildcard_matches(p, id))
+                .map(|(t, _)| t.status)
+        })
     };
     for r in &mut risks {
         r.threat.status = tracked(&r.threat.id)
             .or(r.reported)
             .unwrap_or(ThreatStatus::Open);
     }
+    // A category's status is the worst of its risks', folded in one pass.
+    let mut by_category: HashMap<&str, ThreatStatus> = HashMap::new();
+    for r in &risks {
+        by_category
+            .entry(r.category.as_str())
+            .and_modify(|s| *s = worst(*s, r.threat.status))
+            .or_insert(r.threat.status);
+    }
     for c in &mut categories {
-        c.status = risks
-            .iter()
-            .filter(|r| r.category == c.id)
-            .map(|r| r.threat.status)
-            .reduce(worst)
+        c.status = by_category
+            .get(c.id.as_str())
+            .copied()
             .unwrap_or(ThreatStatus::Unknown);
     }
 

@@ -89,7 +89,9 @@ fn leading_newlines(text: &str, pos: usize) -> u32 {
 
 /// An attribute by local name (`android:exported` → `exported`), unescaped.
 fn attr(e: &BytesStart<'_>, local: &str) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
+    // Without duplicate checks: they compare every attribute with every earlier
+    // one (quadratic in a hostile element's attributes); the first one wins anyway.
+    e.attributes().with_checks(false).flatten().find_map(|a| {
         (a.key.local_name().as_ref() == local.as_bytes())
             .then(|| a.unescape_value().map(|v| v.into_owned()).ok())
             .flatten()

@@ -1,7 +1,7 @@
 //! Compose files: new services and images, newly published ports, `privileged`,
 //! host networking and PID namespace, added capabilities.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::signal;
 use crate::classify::Signal;
@@ -27,9 +27,15 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
         .and_then(parse_yaml)
         .map(|n| services(&n))
         .unwrap_or_default();
+    // Base services by name: one lookup per head service, not a scan of the base
+    // (quadratic for a generated file with thousands of services).
+    let mut by_name: HashMap<&str, &Service> = HashMap::new();
+    for (n, s) in &base {
+        by_name.entry(n.as_str()).or_insert(s);
+    }
     let mut out = Vec::new();
     for (name, h) in &head {
-        let b = base.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+        let b = by_name.get(name.as_str()).copied();
         match (b, &h.image) {
             (None, image) => out.push(signal(
                 "service-added",

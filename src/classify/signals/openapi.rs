@@ -1,7 +1,7 @@
 //! OpenAPI 3 / Swagger 2 (YAML or JSON): new operations, removed security
 //! requirements (at the root or on an operation), new and removed security schemes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::signal;
 use crate::classify::Signal;
@@ -46,12 +46,15 @@ pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
     // models security at all (GitHub's, for one, documents auth elsewhere).
     let models_security =
         head_root || !head_schemes.is_empty() || head_ops.iter().any(|o| o.security == Some(true));
+    // Base operations by (method, path): one lookup per head operation, not a
+    // scan of the base (quadratic for a description with thousands of paths).
+    let mut by_route: HashMap<(&str, &str), &Operation> = HashMap::new();
+    for b in &base_ops {
+        by_route.entry((&b.method, &b.path)).or_insert(b);
+    }
     for op in &head_ops {
         let secured = op.secured(head_root);
-        match base_ops
-            .iter()
-            .find(|b| b.method == op.method && b.path == op.path)
-        {
+        match by_route.get(&(op.method.as_str(), op.path.as_str())) {
             None => out.push(signal(
                 "operation-added",
                 if secured || !models_security {

@@ -95,11 +95,27 @@ fn yaml_alias_bombs_stop_at_the_budget() {
     let start = std::time::Instant::now();
     let e = p(ThreatModelFormat::Native, "tm.yaml", &bomb).unwrap_err();
     assert!(
-        matches!(&e, LoadError::Limit(m) if m.contains("too large or too deeply nested")),
+        matches!(&e, LoadError::Limit(m) if m.starts_with("tm.yaml (at line ")
+            && m.contains("is over a safety limit and is not read: its aliases (`*name`) expand to more than 100,000 values")),
         "{e:?}"
     );
     // About 6 s in a debug build, well under one in release.
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn yaml_byte_bombs_stop_at_the_byte_limit() {
+    // One 2 MiB string aliased 3,000 times: few nodes, 6 GB of text.
+    let big = "a".repeat(2 * 1024 * 1024);
+    let bomb = format!(
+        "x-pad: &big \"{big}\"\nx-list: [{}]\nthreats: []\n",
+        vec!["*big"; 3000].join(", ")
+    );
+    let e = p(ThreatModelFormat::Native, "tm.yaml", &bomb).unwrap_err();
+    assert!(
+        matches!(&e, LoadError::Limit(m) if m.contains("its text grows past 32 MiB")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -127,7 +143,7 @@ fn deep_yaml_nesting_is_refused() {
     assert!(small.join().unwrap());
     let e = p(ThreatModelFormat::Native, "tm.yaml", &block(200)).unwrap_err();
     assert!(
-        matches!(&e, LoadError::Limit(m) if m.contains("too deeply nested")),
+        matches!(&e, LoadError::Limit(m) if m.contains("it nests deeper than 64 levels; flatten the nesting")),
         "{e:?}"
     );
 }

@@ -70,10 +70,29 @@ fn syntax_errors_have_positions() {
 
 #[test]
 fn nesting_is_limited_without_overflowing_the_stack() {
-    let ok = format!("{}{}", "[".repeat(128), "]".repeat(128));
+    // The shared limit of every structured reader (crate::syntax::limits).
+    let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
     assert!(parse(&ok).is_ok());
-    let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
-    assert!(err_pos(&deep).2.contains("nesting deeper than 128"));
+    let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
+    let limit = |text: &str| match parse(text) {
+        Err(LoadError::Limit(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        limit(&deep),
+        "f.json (at line 1, column 65) is over a safety limit and is not read: \
+         it nests deeper than 64 levels; flatten the nesting"
+    );
     let very_deep = "[{\"a\":".repeat(200_000);
-    assert!(err_pos(&very_deep).2.contains("nesting deeper than 128"));
+    assert!(limit(&very_deep).contains("deeper than 64 levels"));
+}
+
+#[test]
+fn node_count_and_size_are_limited() {
+    let many = format!("[{}0]", "0,".repeat(crate::syntax::limits::MAX_NODES));
+    let m = match parse(&many) {
+        Err(LoadError::Limit(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert!(m.contains("more than 1,000,000 values"), "{m}");
 }

@@ -163,6 +163,43 @@ fn risks_json_beside_the_model() {
 }
 
 #[test]
+fn many_risks_exact_tracking_before_wildcards() {
+    // Thousands of risks and tracking entries (looked up, not scanned for: the
+    // adapter was quadratic in them). Exact entries win over a wildcard.
+    let n = 3000;
+    let risks: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"synthetic_id\": \"c{}@a{i}\", \"category\": \"c{}\"}}",
+                i % 3,
+                i % 3
+            )
+        })
+        .collect();
+    let risks = format!("[{}]", risks.join(",\n"));
+    let tracking: String = (0..n)
+        .step_by(2)
+        .map(|i| format!("  c{}@a{i}: {{status: mitigated}}\n", i % 3))
+        .collect();
+    let model = format!(
+        "threagile_version: 1.0.0\nrisk_tracking:\n  c1@*: {{status: accepted}}\n{tracking}"
+    );
+    let t = with_files(
+        "threagile.yaml",
+        &[("threagile.yaml", &model), ("risks.json", &risks)],
+    )
+    .unwrap();
+    for i in [0, 1, 2, 3, 4, 5, 2998, 2999] {
+        let want = match (i % 2, i % 3) {
+            (0, _) => ThreatStatus::Mitigated,
+            (_, 1) => ThreatStatus::Accepted,
+            _ => ThreatStatus::Open,
+        };
+        assert_eq!(status(&t, &format!("c{}@a{i}", i % 3)), want, "risk {i}");
+    }
+}
+
+#[test]
 fn includes_are_followed_within_the_model_directory() {
     let main = "threagile_version: 1.0.0\nincludes:\n  - parts/tracking.yaml\n  - ./cats.yaml\n";
     let tracking =

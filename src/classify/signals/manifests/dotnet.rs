@@ -63,7 +63,9 @@ pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
+    // Without duplicate checks: they compare every attribute with every earlier
+    // one (quadratic in a hostile element's attributes); the first one wins anyway.
+    e.attributes().with_checks(false).flatten().find_map(|a| {
         (a.key.as_ref() == name.as_bytes())
             .then(|| a.unescape_value().ok().map(|v| v.trim().to_string()))
             .flatten()

@@ -14,6 +14,10 @@ pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
     let lines = LineIndex::new(text);
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<String> = Vec::new();
+    // How many open elements are build plugins/extensions, and dependencyManagement:
+    // counted as elements open and close, so a dependency never scans the stack
+    // (quadratic in a deeply nested file).
+    let (mut in_plugin, mut in_management) = (0usize, 0usize);
     let mut out = Vec::new();
     // (groupId, artifactId, scope, line) of the <dependency> being read.
     let mut current: Option<(String, String, String, u32)> = None;
@@ -29,6 +33,7 @@ pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
                     let line = lines.line_of(pos);
                     current = Some((String::new(), String::new(), String::new(), line));
                 }
+                count(&name, &mut in_plugin, &mut in_management, 1);
                 stack.push(name);
             }
             Event::Text(t) => {
@@ -47,13 +52,13 @@ pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
             }
             Event::End(_) => {
                 let closed = stack.pop().unwrap_or_default();
+                count(&closed, &mut in_plugin, &mut in_management, -1);
                 if closed == "dependency"
                     && let Some((group, artifact, scope, line)) = current.take()
                 {
-                    let in_plugin = stack.iter().any(|s| s == "plugin" || s == "extension");
                     let excluded = matches!(scope.as_str(), "test" | "import");
-                    if !in_plugin && !excluded && !group.is_empty() {
-                        let section = if stack.iter().any(|s| s == "dependencyManagement") {
+                    if in_plugin == 0 && !excluded && !group.is_empty() {
+                        let section = if in_management > 0 {
                             "dependencyManagement"
                         } else {
                             "dependencies"
@@ -74,6 +79,16 @@ pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
         return Err(format!("unclosed <{}>", stack.join("><")));
     }
     Ok(out)
+}
+
+/// Keep the counts of open plugin/extension and dependencyManagement elements.
+fn count(name: &str, in_plugin: &mut usize, in_management: &mut usize, step: isize) {
+    let counter = match name {
+        "plugin" | "extension" => in_plugin,
+        "dependencyManagement" => in_management,
+        _ => return,
+    };
+    *counter = counter.saturating_add_signed(step);
 }
 
 #[derive(Debug, PartialEq)]
