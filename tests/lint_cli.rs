@@ -165,6 +165,39 @@ fn init_scaffold_lints_with_findings_only_at_placeholders() {
 }
 
 #[test]
+fn init_never_writes_through_a_link_out_of_the_repository() {
+    use std::os::unix::fs::symlink;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let victim = elsewhere.path().join("victim.yml");
+    std::fs::write(&victim, "precious\n").unwrap();
+    // The policy file is a link out (--force would overwrite it), and a directory on the way
+    // of the document is a link out.
+    let r = TestRepo::new();
+    std::fs::create_dir_all(r.path().join(".github")).unwrap();
+    symlink(&victim, r.path().join(".github/secarch.yml")).unwrap();
+    let (code, _, stderr) = outcome(&secarch(&["init", "--force"], r.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("outside the repository"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let r = TestRepo::new();
+    symlink(elsewhere.path(), r.path().join("docs")).unwrap();
+    let (code, _, stderr) = outcome(&secarch(&["init"], r.path()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!elsewhere.path().join("security").exists());
+    // A link inside the repository is fine.
+    let r = TestRepo::new();
+    std::fs::create_dir_all(r.path().join("documentation")).unwrap();
+    symlink(r.path().join("documentation"), r.path().join("docs")).unwrap();
+    let (code, _, stderr) = outcome(&secarch(&["init"], r.path()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        r.path()
+            .join("documentation/security/security-architecture.md")
+            .is_file()
+    );
+}
+
+#[test]
 fn config_commands() {
     let r = TestRepo::new();
     let (code, stdout, _) = outcome(&secarch(&["config", "show"], r.path()));

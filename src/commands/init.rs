@@ -28,6 +28,12 @@ pub fn init(repo: &Path, force: bool) -> u8 {
             kept.push(rel);
             continue;
         }
+        if !stays_inside(repo, &path) {
+            return fail(format!(
+                "refusing to write {rel}: it resolves outside the repository through a symbolic link; \
+                 remove the link or write the file yourself"
+            ));
+        }
         if let Some(parent) = path.parent()
             && let Err(e) = std::fs::create_dir_all(parent)
         {
@@ -55,4 +61,23 @@ pub fn init(repo: &Path, force: bool) -> u8 {
         todos.len()
     );
     0
+}
+
+/// Whether writing `path` stays inside `root`: its nearest existing ancestor (the file itself
+/// when it exists, a symbolic link included, dangling or not) resolves under the repository
+/// root. `--force` must not overwrite a file elsewhere that a link in the repository names.
+fn stays_inside(root: &Path, path: &Path) -> bool {
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return false;
+    };
+    let mut probe = path;
+    loop {
+        if std::fs::symlink_metadata(probe).is_ok() {
+            return std::fs::canonicalize(probe).is_ok_and(|p| p.starts_with(&root));
+        }
+        match probe.parent() {
+            Some(parent) => probe = parent,
+            None => return false,
+        }
+    }
 }
