@@ -60,6 +60,14 @@ async fn leave_unfinished_run(w: &World, head: &str, annotations: usize) -> u64 
         .id
 }
 
+/// A world with one open pull request that exposes a new port in the Dockerfile (a trigger).
+async fn exposing_pull() -> (World, String, u64) {
+    let w = World::new().await;
+    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
+    let n = w.open_pull(&head);
+    (w, head, n)
+}
+
 fn assert_all_completed(w: &World, head: &str) {
     let runs = w.runs_on(head);
     assert!(!runs.is_empty());
@@ -74,9 +82,7 @@ fn assert_all_completed(w: &World, head: &str) {
 
 #[tokio::test]
 async fn reconcile_finishes_a_newer_run_left_in_progress_behind_a_completed_one() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
         .await;
     w.idle().await;
@@ -102,9 +108,7 @@ async fn reconcile_finishes_a_newer_run_left_in_progress_behind_a_completed_one(
 
 #[tokio::test]
 async fn an_annotated_unfinished_run_is_completed_as_superseded() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     // Annotations already appended: it cannot be reused, a new run is written instead.
     let orphan = leave_unfinished_run(&w, &head, 2).await;
     w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
@@ -127,9 +131,7 @@ async fn an_annotated_unfinished_run_is_completed_as_superseded() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_adopted_not_duplicated() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     // GitHub creates the run, then a proxy answers 502.
     w.fake
         .fail_next("checks/create", 1, Fault::AppliedThen(502));
@@ -146,9 +148,7 @@ async fn a_create_whose_answer_was_lost_is_adopted_not_duplicated() {
 
 #[tokio::test]
 async fn a_failure_report_completes_the_unfinished_run_instead_of_adding_one() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     let orphan = leave_unfinished_run(&w, &head, 0).await;
     // A clone URL this server refuses (it has no mirror for network remotes): the job fails
     // before it gets to its run, and reports on the one left unfinished.
@@ -165,9 +165,7 @@ async fn a_failure_report_completes_the_unfinished_run_instead_of_adding_one() {
 
 #[tokio::test]
 async fn a_refused_clone_url_is_not_retried_and_names_the_operator() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     let mut payload = w.pull_request_payload("opened", n, &head);
     payload["repository"]["clone_url"] = "https://github.com/acme/gateway.git".into();
     w.deliver("pull_request", &payload).await;
@@ -188,9 +186,7 @@ async fn a_refused_clone_url_is_not_retried_and_names_the_operator() {
 
 #[tokio::test]
 async fn a_plain_403_is_not_called_temporary() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     w.fake.fail_next("pulls/get", 1, Fault::Status(403));
     w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
         .await;
@@ -250,9 +246,7 @@ async fn a_huge_change_costs_a_bounded_number_of_check_run_requests() {
 
 #[tokio::test]
 async fn a_replayed_delivery_is_acted_on_once() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     let body = serde_json::to_vec(&w.pull_request_payload("synchronize", n, &head)).unwrap();
     let signature = secarch::server::sign(SECRET, &body);
     let id = "d1c1e8a0-0000-11e3-81ab-4c9367dc0958";
@@ -290,9 +284,7 @@ async fn a_replayed_delivery_is_acted_on_once() {
 
 #[tokio::test]
 async fn repository_names_with_dot_segments_never_reach_github() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     for (owner, name) in [
         ("..", ".."),
         ("acme", ".."),
@@ -313,9 +305,7 @@ async fn repository_names_with_dot_segments_never_reach_github() {
 
 #[tokio::test]
 async fn an_unchanged_outcome_is_posted_once_across_deliveries_reconciles_and_restarts() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     for _ in 0..3 {
         w.deliver(
             "pull_request",
@@ -358,9 +348,7 @@ async fn an_unchanged_outcome_is_posted_once_across_deliveries_reconciles_and_re
 
 #[tokio::test]
 async fn a_changed_outcome_or_a_rerun_gets_a_fresh_run() {
-    let w = World::new().await;
-    let head = w.branch("expose", &[("Dockerfile", DOCKERFILE_8443)]);
-    let n = w.open_pull(&head);
+    let (w, head, n) = exposing_pull().await;
     w.deliver("pull_request", &w.pull_request_payload("opened", n, &head))
         .await;
     w.idle().await;
