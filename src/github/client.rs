@@ -12,16 +12,16 @@ use super::auth::{AppCredentials, CachedToken, Secret, TokenSlot, parse_expiry};
 use super::checks::{CheckRunBody, CheckRunUpdate, NewCheckRun, OutputBody, output_batches};
 use super::config::GitHubConfig;
 use super::error::{GitHubError, Result};
-use super::link;
 use super::metrics::ApiMetrics;
+use super::request::{
+    MAX_PAGES, decode, empty_body, json_request, next_page, too_many_pages, unique_run_id,
+};
 use super::transport::{ApiRequest, ApiResponse, Transport};
 use super::types::*;
 use super::{GitHubApi, GitHubAppApi};
 
 /// Page size for list calls (GitHub's maximum).
 const PER_PAGE: &str = "100";
-/// Pages followed before giving up (100 × 100 items; GitHub caps PR commits at 250 anyway).
-const MAX_PAGES: usize = 100;
 
 /// State shared by the App and all its installation clients.
 #[derive(Debug)]
@@ -490,91 +490,4 @@ impl GitHubApi for InstallationClient {
         let url = self.repo_url(repo, &["pulls", &n, "requested_reviewers"])?;
         self.get("pulls/list-requested-reviewers", url).await
     }
-}
-
-/// A fresh id for a check run's `external_id`: unique across processes and replicas (a random
-/// per-process seed, the time and a counter), so a run whose create answer was lost can be told
-/// apart from every other run. Used as is when the caller gives no `external_id`; a caller that
-/// gives one must make it unique (e.g. by appending this).
-pub fn unique_run_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEED: OnceLock<u64> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = *SEED.get_or_init(crate::backoff::random_u64);
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{seed:016x}{nanos:x}{n:x}")
-}
-
-fn empty_body() -> CheckRunBody<'static> {
-    CheckRunBody {
-        name: None,
-        head_sha: None,
-        status: None,
-        conclusion: None,
-        details_url: None,
-        external_id: None,
-        started_at: None,
-        completed_at: None,
-        output: None,
-    }
-}
-
-fn json_request<B: Serialize>(
-    operation: &'static str,
-    method: Method,
-    url: Url,
-    body: &B,
-) -> Result<ApiRequest> {
-    let body = serde_json::to_vec(body).map_err(|e| GitHubError::Decode {
-        operation,
-        request: format!("{method} {}", url.path()),
-        message: format!("could not encode the request body: {e}"),
-    })?;
-    Ok(ApiRequest {
-        operation,
-        method,
-        url,
-        body: Some(body),
-    })
-}
-
-/// The `Link: rel="next"` page of a list response, if any — only below our own
-/// API root, so credentials are never sent elsewhere.
-fn next_page(transport: &Transport, req: &ApiRequest, resp: &ApiResponse) -> Result<Option<Url>> {
-    let Some(next) = resp
-        .headers
-        .get_all(reqwest::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| link::find_rel(v, "next"))
-    else {
-        return Ok(None);
-    };
-    match Url::parse(&next) {
-        Ok(u) if transport.is_own(&u) => Ok(Some(u)),
-        _ => Err(GitHubError::Decode {
-            operation: req.operation,
-            request: req.line(),
-            message: "the pagination link points outside the API root; refusing to send credentials there"
-                .into(),
-        }),
-    }
-}
-
-fn too_many_pages(operation: &'static str, url: &Url) -> GitHubError {
-    GitHubError::Decode {
-        operation,
-        request: format!("GET {}", url.path()),
-        message: format!("more than {MAX_PAGES} pages; refusing to read further"),
-    }
-}
-
-fn decode<T: DeserializeOwned>(req: &ApiRequest, resp: &ApiResponse) -> Result<T> {
-    serde_json::from_slice(&resp.body).map_err(|e| GitHubError::Decode {
-        operation: req.operation,
-        request: req.line(),
-        message: e.to_string(),
-    })
 }

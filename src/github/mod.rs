@@ -35,6 +35,7 @@ mod config;
 mod error;
 mod link;
 mod metrics;
+mod request;
 mod transport;
 mod types;
 
@@ -46,10 +47,11 @@ pub use checks::{
     Annotation, AnnotationLevel, CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus,
     MAX_ANNOTATIONS_PER_REQUEST, MAX_OUTPUT_CHARS, NewCheckRun, truncate_with_notice,
 };
-pub use client::{GitHubApp, InstallationClient, unique_run_id};
+pub use client::{GitHubApp, InstallationClient};
 pub use config::{API_URL_ENV, API_VERSION, DEFAULT_API_URL, GitHubConfig, RetryPolicy};
 pub use error::{GitHubError, Result};
 pub use metrics::{ApiCallCount, ApiMetrics, StatusClass};
+pub use request::unique_run_id;
 pub use types::{
     AppInfo, BranchRef, CheckRun, CheckRunOutputInfo, CollaboratorPermission, CommitDetail,
     GitIdentity, Installation, InvalidName, IssueComment, PullCommit, PullRequest, RepoRef,
