@@ -33,7 +33,6 @@
 mod classifier;
 mod gate;
 mod globs;
-mod last_wins;
 mod matcher;
 mod sets;
 mod signals;

@@ -10,7 +10,8 @@
 //! or nodes, nesting depth, node counts). Inputs that parse with neither, or are
 //! over a limit, are reported as `None` by the callers: malformed input never
 //! panics, and reading is linear in the input (a repeated key is found through
-//! [`LastWins`], not by scanning the mapping).
+//! an `IndexMap`, not by scanning the mapping: scanning made a 70,000-key
+//! `package.json` take 6.6 s).
 
 pub use crate::position::LineIndex;
 use std::fmt;
@@ -18,9 +19,9 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::last_wins::LastWins;
 use crate::syntax::limits::{MAX_DEPTH, MAX_NODES, check_input};
 use crate::syntax::saphyr;
+use indexmap::IndexMap;
 
 /// A parsed node and the line it starts on (0 = unknown).
 #[derive(Debug, Clone, PartialEq)]
@@ -390,13 +391,14 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
-        // A repeated key: the last value wins, as in most tools (and JSON.parse).
-        let mut entries = LastWins::new();
+        // A repeated key keeps its first place and takes its last value, as in most
+        // tools (and JSON.parse): `IndexMap::insert` does exactly that.
+        let mut entries = IndexMap::new();
         while let Some(key) = map.next_key::<Spanned<Key>>()? {
             let value = map.next_value::<Spanned<Raw>>()?;
-            entries.insert((key, value), |(k, _)| &k.value.0);
+            entries.insert(key.value.0.clone(), (key, value));
         }
-        Ok(Raw::Map(entries.into_vec()))
+        Ok(Raw::Map(entries.into_values().collect()))
     }
 }
 
@@ -431,6 +433,14 @@ mod tests {
         let d = n.at(&["b", "d"]).expect("b.d");
         assert_eq!(d.items().len(), 2);
         assert_eq!(d.items()[1].as_str(), Some("y"));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_place_and_its_last_value() {
+        let n = parse_json(r#"{"a": 1, "b": 2, "a": 3, "c": 4}"#).expect("parses");
+        let keys: Vec<&str> = n.entries().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(n.get("a").and_then(Node::scalar).as_deref(), Some("3"));
     }
 
     #[test]

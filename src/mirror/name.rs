@@ -1,9 +1,10 @@
 //! Repository names (`owner/name`) as directories under the cache root.
 //!
 //! The name comes from a webhook payload, so it is validated before it becomes
-//! a path: exactly two components of `[A-Za-z0-9._-]` (owners without dots),
-//! never `.` or `..`, no separators, so `<root>/<owner>/<name>.git` cannot
-//! leave the root. Names are lower-cased: GitHub treats `Octo/Repo` and
+//! a path, by the same rules as every GitHub name ([`crate::github::check_owner`],
+//! [`crate::github::check_repo_name`]: `[A-Za-z0-9._-]`, owners without dots,
+//! never `.` or `..`, no separators) and no leading `-`, so
+//! `<root>/<owner>/<name>.git` cannot leave the root. Names are lower-cased: GitHub treats `Octo/Repo` and
 //! `octo/repo` as the same repository, so they share one mirror and one lock
 //! (also on case-insensitive file systems).
 
@@ -11,9 +12,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::error::MirrorError;
-
-/// GitHub's limit on repository names; owners are shorter.
-const MAX_PART: usize = 100;
 
 /// A validated, lower-cased `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,8 +29,12 @@ impl MirrorKey {
         let (owner, name) = full_name
             .split_once('/')
             .ok_or_else(|| invalid("there is no `/` between owner and name"))?;
-        check_part(owner, false).map_err(invalid)?;
-        check_part(name, true).map_err(invalid)?;
+        crate::github::check_owner(owner).map_err(|e| invalid(e.reason))?;
+        crate::github::check_repo_name(name).map_err(|e| invalid(e.reason))?;
+        if owner.starts_with('-') || name.starts_with('-') {
+            // A directory name starting with `-` reads as an option to tools run on the cache.
+            return Err(invalid("a component must not start with `-`"));
+        }
         Ok(MirrorKey {
             owner: owner.to_ascii_lowercase(),
             name: name.to_ascii_lowercase(),
@@ -61,31 +63,6 @@ impl fmt::Display for MirrorKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.owner, self.name)
     }
-}
-
-fn check_part(part: &str, is_name: bool) -> Result<(), &'static str> {
-    if part.is_empty() {
-        return Err("the owner and the name must not be empty");
-    }
-    if part.len() > MAX_PART {
-        return Err("a component is longer than 100 characters");
-    }
-    if part == "." || part == ".." {
-        return Err("`.` and `..` are not repository names");
-    }
-    let allowed =
-        |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (is_name && c == '.');
-    if !part.chars().all(allowed) {
-        return Err(if is_name {
-            "the name may only contain letters, digits, `.`, `-` and `_` (one `/` after the owner)"
-        } else {
-            "the owner may only contain letters, digits, `-` and `_`"
-        });
-    }
-    if part.starts_with('-') {
-        return Err("a component must not start with `-`");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

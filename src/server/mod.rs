@@ -1,12 +1,14 @@
 //! `secarch serve`: the GitHub App.
 //!
 //! ```text
-//! POST /webhook ─ verify HMAC ─ payload → own Event ─ enqueue ─ 202       (http, events, signature)
+//! POST /webhook ─ verify HMAC ─ payload → own Event ─ replay? ─ enqueue ─ 202  (http, intake, events, deliveries)
 //!                                                      │
 //!             coalescing queue, bounded concurrency ◄──┘                  (queue)
 //!                    │
-//!   job: PR → sync mirror → base policy → check run in_progress →
-//!        evaluate (core) → conclusion + annotations → review requests     (job, render, reviewers)
+//!   pull request: inputs (PR, token) → core (one sync, policy once,
+//!        evaluate) → render → publish one completed run, unless the
+//!        newest already shows the outcome → review requests              (pull, render, runs, reviewers)
+//!   retries, failure reports                                              (job)
 //!   merge_group: every PR's own head passed?                              (merge_group)
 //!   reconcile (start + periodic): open PRs without a completed run        (reconcile)
 //! ```
