@@ -1,31 +1,26 @@
-//! secarch — keeps a health-software team's security architecture document from
-//! going stale.
+//! secarch — keeps a health-software team's security architecture document from going stale.
 //!
-//! The core (everything but the front-ends) is pure: plain functions over data,
-//! no network. See `README.md` for the user-facing contract.
+//! The map (front-ends → adapters → core, never the reverse):
+//! - core, the `secarch-core` crate (no network; re-exported here): `policy`, `model`, `threats`,
+//!   `classify`, `git`, `fingerprint`, `semdiff`, `lint`, `verdict`, `evaluate` (one pipeline),
+//!   `review_history`, `syntax`, `position`, `source`, `rule_table`;
+//! - adapters to the outside: [`github`] (REST client), [`mirror`] (bare git mirrors for the App);
+//! - [`render`]: every output format (human, Markdown, SARIF, workflow commands, check-run output);
+//! - front-ends: [`commands`] (the CLI, `main.rs`) and [`server`] (the App: verify → enqueue →
+//!   inputs → core → render → publish).
+
+pub use secarch_core::{
+    classify, evaluate, fingerprint, git, lint, model, policy, position, review_history,
+    rule_table, semdiff, source, syntax, threats, verdict,
+};
 
 pub mod backoff;
-pub mod classify;
 pub mod commands;
-pub mod evaluate;
-pub mod fingerprint;
-pub mod git;
 pub mod github;
-pub mod history;
-mod http;
-pub mod lint;
+mod http_client;
 pub mod mirror;
-pub mod model;
-pub mod output;
-pub mod policy;
-pub mod position;
 mod redact;
-pub mod rules;
-pub mod semdiff;
+pub mod render;
 pub mod server;
-pub mod source;
-pub mod syntax;
 #[doc(hidden)]
-pub mod testing;
-pub mod threats;
-pub mod verdict;
+pub use secarch_core::testing;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
-use secarch::server::config::PrivateKey;
+use secarch::server::settings::PrivateKey;
 use secarch::server::{RawConfig, WebhookSecrets};
 
 /// Keeps the security architecture document of health software from going stale

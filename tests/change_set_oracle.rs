@@ -178,7 +178,7 @@ proptest! {
     }
 
     /// At least 64 changed top-level directories: the diff is shared
-    /// between threads (`PARALLEL_MIN_PAIRS` in `src/git/diff.rs`).
+    /// between threads (`PARALLEL_MIN_PAIRS` in `crates/secarch-core/src/git/diff.rs`).
     #[test]
     fn change_set_matches_git_when_threads_share_the_diff(case in model::wide()) {
         let rows = check_case(&case)?;

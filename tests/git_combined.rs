@@ -112,7 +112,7 @@ fn shared_between_threads_equals_one_thread() {
 }
 
 /// One directory holding most of the tree among many small ones: the thread
-/// that gets it hands part of it over (`src/git/pool.rs`). Packed like a
+/// that gets it hands part of it over (`crates/secarch-core/src/git/pool.rs`). Packed like a
 /// clone, so each thread reads the pack through its own object database.
 #[test]
 fn a_lopsided_packed_tree_agrees_on_any_thread_count() {

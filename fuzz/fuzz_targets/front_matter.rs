@@ -2,7 +2,7 @@
 //! Fuzz the security architecture document parser (front matter and body) and
 //! the linter over whatever it parsed.
 //!
-//! Invariants: no panic; every finding names a rule from `secarch::rules::RULES`
+//! Invariants: no panic; every finding names a rule from `secarch::rule_table::RULES`
 //! and its severity is not `off`; findings come out sorted by path, line,
 //! column, rule, message, without duplicates.
 
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
 
     for f in &report.findings {
         assert!(
-            secarch::rules::RULES.iter().any(|r| r.id == f.rule),
+            secarch::rule_table::RULES.iter().any(|r| r.id == f.rule),
             "unknown rule id {}",
             f.rule
         );

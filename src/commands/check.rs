@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::fail;
 use crate::evaluate::{PolicySource, Range, evaluate};
 use crate::git::Repo;
-use crate::verdict::{render_human, render_markdown};
+use crate::render::{render_human, render_markdown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {

@@ -10,11 +10,11 @@ use super::fail;
 use crate::classify::Classifier;
 use crate::evaluate::lint_at;
 use crate::git::Repo;
-use crate::history::GitReviewHistory;
 use crate::lint::{Finding, LintReport, discover_document};
 use crate::model::Date;
-use crate::output::{render_sarif, render_workflow_commands};
 use crate::policy::{POLICY_PATH, Policy, Severity, parse_policy};
+use crate::render::{render_sarif, render_workflow_commands};
+use crate::review_history::GitReviewHistory;
 use crate::source::{FileSource, WorkTree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

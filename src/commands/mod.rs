@@ -2,16 +2,16 @@
 //! and writes its own output; errors are printed as `error: …` with what to do.
 
 mod check;
-mod config;
 mod init;
 mod lint;
+mod policy_show;
 mod schema;
 mod serve;
 
 pub use check::{CheckArgs, OutputFormat, check};
-pub use config::{config_show, config_validate};
 pub use init::{INIT_FILES, init};
 pub use lint::{LintArgs, LintFormat, lint};
+pub use policy_show::{config_show, config_validate};
 pub use schema::{DOCUMENT_SCHEMA, POLICY_SCHEMA, schema};
 pub use serve::serve;
 

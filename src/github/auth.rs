@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::error::GitHubError;
+use super::api_error::GitHubError;
 
 /// A credential string (JWT or installation token). `Debug` prints `Secret(<redacted>)`.
 #[derive(Clone, PartialEq, Eq)]

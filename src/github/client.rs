@@ -8,16 +8,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::api_error::{GitHubError, Result};
+use super::api_metrics::ApiMetrics;
 use super::auth::{AppCredentials, CachedToken, Secret, TokenSlot, parse_expiry};
 use super::checks::{CheckRunBody, CheckRunUpdate, NewCheckRun, OutputBody, output_batches};
-use super::config::GitHubConfig;
-use super::error::{GitHubError, Result};
-use super::metrics::ApiMetrics;
+use super::client_config::GitHubConfig;
 use super::request::{
     MAX_PAGES, decode, empty_body, json_request, next_page, too_many_pages, unique_run_id,
 };
+use super::responses::*;
 use super::transport::{ApiRequest, ApiResponse, Transport};
-use super::types::*;
 use super::{GitHubApi, GitHubAppApi};
 
 /// Page size for list calls (GitHub's maximum).

@@ -28,31 +28,31 @@
 //!
 //! Webhook signature verification (HMAC) belongs to the server, not here.
 
+mod api_error;
+mod api_metrics;
 mod auth;
 mod checks;
 mod client;
-mod config;
-mod error;
+mod client_config;
 mod link;
-mod metrics;
 mod request;
+mod responses;
 mod transport;
-mod types;
 
 use std::future::Future;
 use std::sync::Arc;
 
+pub use api_error::{GitHubError, Result};
+pub use api_metrics::{ApiCallCount, ApiMetrics, StatusClass};
 pub use auth::AppCredentials;
 pub use checks::{
     Annotation, AnnotationLevel, CheckConclusion, CheckOutput, CheckRunUpdate, CheckStatus,
     MAX_ANNOTATIONS_PER_REQUEST, MAX_OUTPUT_CHARS, NewCheckRun, truncate_with_notice,
 };
 pub use client::{GitHubApp, InstallationClient};
-pub use config::{API_URL_ENV, API_VERSION, DEFAULT_API_URL, GitHubConfig, RetryPolicy};
-pub use error::{GitHubError, Result};
-pub use metrics::{ApiCallCount, ApiMetrics, StatusClass};
+pub use client_config::{API_URL_ENV, API_VERSION, DEFAULT_API_URL, GitHubConfig, RetryPolicy};
 pub use request::unique_run_id;
-pub use types::{
+pub use responses::{
     AppInfo, BranchRef, CheckRun, CheckRunOutputInfo, CollaboratorPermission, CommitDetail,
     GitIdentity, Installation, InvalidName, IssueComment, PullCommit, PullRequest, RepoRef,
     Repository, RequestedReviewers, Review, Team, TeamMembership, User, check_owner,

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::api_error::{GitHubError, Result};
 use super::checks::CheckRunBody;
-use super::error::{GitHubError, Result};
 use super::link;
 use super::transport::{ApiRequest, ApiResponse, Transport};
 

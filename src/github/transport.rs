@@ -17,10 +17,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use reqwest::{Method, StatusCode, Url};
 use time::OffsetDateTime;
 
+use super::api_error::GitHubError;
+use super::api_metrics::{ApiMetrics, StatusClass};
 use super::auth::Secret;
-use super::config::{API_VERSION, GitHubConfig, RetryPolicy};
-use super::error::GitHubError;
-use super::metrics::{ApiMetrics, StatusClass};
+use super::client_config::{API_VERSION, GitHubConfig, RetryPolicy};
 use std::sync::Arc;
 
 /// A request to send: operation id (for metrics and errors), method, absolute URL, JSON body.
@@ -219,7 +219,7 @@ impl Transport {
                         operation: req.operation,
                         request: req.line(),
                         attempts: attempt,
-                        message: crate::http::error_chain(&e),
+                        message: crate::http_client::error_chain(&e),
                     }
                 };
                 return Attempt::Retry { error, wait: None };

@@ -12,7 +12,7 @@ use git2::{
     RemoteCallbacks, RemoteRedirect,
 };
 
-use super::error::MirrorError;
+use super::mirror_error::MirrorError;
 use super::session::{self, Failure, Session};
 use super::url::{RemoteKind, RemoteUrl};
 use crate::git::{Repo, with_open_lock};
@@ -90,9 +90,9 @@ pub(crate) fn presence(repo: &Repo, want: &[Oid]) -> Presence {
         missing: Vec::new(),
         damaged: false,
     };
-    let odb = repo.git.odb().ok();
+    let odb = repo.git2().odb().ok();
     for oid in want {
-        if repo.git.find_commit(*oid).is_ok() {
+        if repo.git2().find_commit(*oid).is_ok() {
             continue;
         }
         // Listed in an index (or loose) but unreadable: libgit2 reports a
@@ -110,7 +110,7 @@ pub(crate) fn presence(repo: &Repo, want: &[Oid]) -> Presence {
 /// reference to a lost object would make the next fetch claim to have it, and
 /// the server would never send it again.
 pub(crate) fn refs_intact(repo: &Repo) -> bool {
-    let (Ok(odb), Ok(refs)) = (repo.git.odb(), repo.git.references()) else {
+    let (Ok(odb), Ok(refs)) = (repo.git2().odb(), repo.git2().references()) else {
         return false;
     };
     refs.flatten()
@@ -136,7 +136,7 @@ pub(crate) fn fetch(
     // config. Dropped at the end of this function, on this thread, with its
     // transport (and the session's HTTP client).
     let mut anonymous = repo
-        .git
+        .git2()
         .remote_anonymous(&remote.git_url)
         .map_err(|e| FetchFailure::Remote(redact(e.message(), token)))?;
     let deadline = Instant::now() + timeout;

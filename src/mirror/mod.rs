@@ -35,12 +35,12 @@
 //! hit does not move refs; evaluate by commit id. If evaluation reports a
 //! damaged object, [`MirrorGuard::discard`] the mirror.
 
-mod error;
 mod fetch;
+mod mirror_error;
 mod name;
 mod session;
+mod smart_http;
 mod store;
-mod transport;
 mod url;
 
 use std::fs;
@@ -52,8 +52,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::git::Repo;
-pub use error::MirrorError;
 use fetch::FetchFailure;
+pub use mirror_error::MirrorError;
 use name::MirrorKey;
 use store::{Lease, Store};
 pub use url::ALLOW_FILE_REMOTES_ENV;
@@ -217,7 +217,7 @@ impl MirrorCache {
             }
         }
         // Before this cache can fetch (see the SAFETY note in `register`).
-        transport::register().map_err(|message| MirrorError::Transport { message })?;
+        smart_http::register().map_err(|message| MirrorError::Transport { message })?;
         let store = Store::open(root);
         let cache = MirrorCache {
             store,
@@ -389,7 +389,7 @@ impl MirrorCache {
         store::remove_stale_locks(&dir);
         let healthy = Repo::open_bare(&dir)
             .ok()
-            .filter(|repo| repo.git.is_bare() && fetch::refs_intact(repo));
+            .filter(|repo| repo.git2().is_bare() && fetch::refs_intact(repo));
         match healthy {
             Some(repo) => Ok((repo, false)),
             None => Ok((self.recreate(key, lease, None)?, true)),

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::error::MirrorError;
+use super::mirror_error::MirrorError;
 
 /// A validated, lower-cased `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

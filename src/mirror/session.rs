@@ -39,7 +39,7 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
 
-use crate::http::{USER_AGENT, error_chain};
+use crate::http_client::{USER_AGENT, error_chain};
 
 use super::url::{RemoteKind, RemoteUrl};
 

@@ -16,7 +16,7 @@ use std::path::{Component, Path};
 
 use url::Url;
 
-use super::error::MirrorError;
+use super::mirror_error::MirrorError;
 use crate::redact::redact;
 
 /// Environment variable that allows `file://` and path remotes.

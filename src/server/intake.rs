@@ -24,8 +24,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, timeout_at};
 
-use super::config::MAX_BODY_BYTES;
 use super::listen::Gate;
+use super::settings::MAX_BODY_BYTES;
 use super::signature::WebhookSecrets;
 
 /// First allocation for a body of unknown or larger size; it doubles from there.
@@ -185,7 +185,7 @@ pub(crate) async fn receive(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::config::HttpLimits;
+    use crate::server::settings::HttpLimits;
     use crate::server::signature::sign;
     use std::time::Duration;
 

@@ -33,7 +33,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
-use super::config::{HttpLimits, MAX_BODY_BYTES};
+use super::settings::{HttpLimits, MAX_BODY_BYTES};
 use super::slots::{Admission, Busy, Slot, Slots};
 
 /// hyper's read buffer per connection, and so the largest request head.

@@ -19,10 +19,8 @@
 //! shutdown), `slots` (the connection table), `intake` (webhook bodies: refused unsigned,
 //! HMAC while streaming, body timeout, memory budget), and the private job machinery.
 
-pub mod config;
 mod deliveries;
 pub mod events;
-mod http;
 mod intake;
 mod job;
 mod listen;
@@ -31,10 +29,11 @@ pub mod metrics;
 mod pull;
 mod queue;
 mod reconcile;
-mod render;
 pub mod repos;
 pub mod reviewers;
+mod routes;
 mod runs;
+pub mod settings;
 pub mod signature;
 mod slots;
 
@@ -44,14 +43,14 @@ use std::time::{Duration, Instant};
 
 use crate::github::{AppCredentials, GitHubApp, GitHubConfig};
 
-pub use config::{HttpLimits, JobSettings, LogFormat, RawConfig, ServerConfig};
+pub use crate::render::{annotations, check_output};
 pub use events::{Event, RepoTarget};
-pub use http::{router, router_with};
 pub use listen::{Gate, fit_open_file_limit, serve};
 pub use metrics::Metrics;
 pub use reconcile::reconcile;
-pub use render::{annotations, check_output};
 pub use repos::{LocalRepos, MirrorRepos, RepoError, RepoProvider, SyncRequest};
+pub use routes::{router, router_with};
+pub use settings::{HttpLimits, JobSettings, LogFormat, RawConfig, ServerConfig};
 pub use signature::{WebhookSecrets, sign};
 
 use events::PullHint;

@@ -15,13 +15,13 @@ use std::sync::Arc;
 use super::Engine;
 use super::job::{JobError, Outcome, Progress, git_token, with_repo};
 use super::queue::Job;
-use super::render::{check_output, conclusion, needs_review};
 use super::repos::SyncRequest;
 use super::reviewers::request_reviews;
 use super::runs::{HeadRuns, conclusion_of, finish_superseded, publish};
 use crate::evaluate::{EvalOptions, PolicySource, Range, evaluate_with, load_policy};
 use crate::github::{GitHubApi, GitHubAppApi};
 use crate::policy::Policy;
+use crate::render::{check_output, conclusion, needs_review};
 use crate::verdict::{CheckReport, SignoffState};
 
 /// The policy facts the App needs besides the report: who is asked to review.

@@ -1,0 +1,374 @@
+//! The tree traversal behind every diff: the change set, and optionally the
+//! watched head files in the same pass, shared between threads.
+//!
+//! `secarch check` needs both the diff of a range and the `(path, blob)` of
+//! every watched file at head (the content fingerprint). Done separately, the
+//! head's trees are read twice; here the diff lists the head side of every
+//! directory pair it compares, and the unchanged subtrees it skips are listed
+//! by the same workers. Work starts breadth-first on the caller's thread;
+//! once enough directories are pending — changed pairs or unchanged subtrees,
+//! so a small change in a large repository spreads too — they are shared
+//! between threads through a work pool (`pool.rs`), each thread with its own
+//! object database (its own pack lock, see `repo::worker_odb`) and its own
+//! copy of the filter (the path matcher keeps per-directory state). With
+//! [`NoFiles`] it is the plain diff: unchanged subtrees are skipped, not
+//! listed.
+
+use std::collections::VecDeque;
+
+use git2::{Odb, Oid};
+
+use super::diff::{
+    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, thread_count,
+};
+use super::pool::Pool;
+use super::renames::{self, Candidate};
+use super::repo::{Repo, reopen, worker_odb};
+use super::repo_error::{GitError, ctx};
+use super::tree_object::{self, join};
+use super::{ChangeSet, EntryKind, FileChange};
+
+/// One unit of work: a directory pair to diff (and list), or an unchanged
+/// head subtree to list.
+enum Work {
+    Diff(Pair),
+    List(Vec<u8>, Oid),
+}
+
+/// Head files kept by the filter: `(path, blob id)`.
+type Files = Vec<(String, String)>;
+
+/// Which head files a combined traversal keeps, asked one directory at a
+/// time: `enter` once per directory listed, then `keep` for each of its files.
+/// Each worker thread gets its own clone.
+pub trait HeadFilter: Clone + Send {
+    /// What the filter works out once per directory.
+    type Dir;
+    /// `dir`: the directory's path (`/`-separated bytes, empty for the root).
+    fn enter(&mut self, dir: &[u8]) -> Self::Dir;
+    /// A file of that directory: `parent` is the directory's path again,
+    /// `name` the file's. The whole path is left to the filter to build: most
+    /// files are turned down on their name alone, and the traversal builds
+    /// paths only for the files kept.
+    fn keep(&mut self, dir: &Self::Dir, parent: &[u8], name: &[u8]) -> bool;
+    /// False when the filter keeps nothing: the traversal then skips
+    /// unchanged subtrees instead of listing them.
+    fn lists(&self) -> bool {
+        true
+    }
+}
+
+/// The filter of a plain diff: no head files.
+#[derive(Clone)]
+pub(crate) struct NoFiles;
+
+impl HeadFilter for NoFiles {
+    type Dir = ();
+
+    fn enter(&mut self, _dir: &[u8]) {}
+
+    fn keep(&mut self, _dir: &(), _parent: &[u8], _name: &[u8]) -> bool {
+        false
+    }
+
+    fn lists(&self) -> bool {
+        false
+    }
+}
+
+/// A filter on whole paths (decoded as UTF-8, lossily), for callers with no
+/// per-directory work.
+#[derive(Clone)]
+pub struct ByPath<F>(pub F);
+
+impl<F: FnMut(&str) -> bool + Clone + Send> HeadFilter for ByPath<F> {
+    type Dir = ();
+
+    fn enter(&mut self, _dir: &[u8]) {}
+
+    fn keep(&mut self, _dir: &(), parent: &[u8], name: &[u8]) -> bool {
+        (self.0)(&String::from_utf8_lossy(&join(parent, name)))
+    }
+}
+
+/// What one worker found.
+struct Found<F> {
+    raw: Vec<RawChange>,
+    files: Files,
+    filter: F,
+}
+
+impl<F: HeadFilter> Found<F> {
+    fn new(filter: F) -> Found<F> {
+        Found {
+            raw: Vec::new(),
+            files: Vec::new(),
+            filter,
+        }
+    }
+
+    /// Do one unit, handing the units it uncovers to `more`.
+    fn step(
+        &mut self,
+        odb: &Odb<'_>,
+        work: Work,
+        more: &mut dyn FnMut(Work),
+    ) -> Result<(), GitError> {
+        match work {
+            Work::Diff(pair) if !self.filter.lists() => {
+                diff_level(odb, pair, &mut self.raw, &mut |p| more(Work::Diff(p)), None)
+            }
+            Work::Diff(pair) => {
+                let Found { raw, files, filter } = self;
+                let dir = filter.enter(&pair.0);
+                let mut unchanged = Vec::new();
+                diff_level(
+                    odb,
+                    pair,
+                    raw,
+                    &mut |p| more(Work::Diff(p)),
+                    Some(&mut |item: Listed<'_>| match item {
+                        Listed::File(parent, e) => {
+                            keep(files, filter, &dir, parent, e.name, e.id(), e.mode)
+                        }
+                        Listed::Subtree(path, id) => unchanged.push(Work::List(path, id)),
+                    }),
+                )?;
+                unchanged.into_iter().for_each(more);
+                Ok(())
+            }
+            Work::List(prefix, id) => {
+                let obj = tree_object::read(odb, id, &prefix)?;
+                let dir = self.filter.enter(&prefix);
+                for entry in tree_object::entries(obj.data()) {
+                    let entry = entry.map_err(|why| tree_object::corrupt(id, &prefix, why))?;
+                    if entry.is_tree() {
+                        more(Work::List(join(&prefix, entry.name), entry.id()));
+                    } else {
+                        let (id, mode) = (entry.id(), entry.mode);
+                        keep(
+                            &mut self.files,
+                            &mut self.filter,
+                            &dir,
+                            &prefix,
+                            entry.name,
+                            id,
+                            mode,
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Hand over the results, prepared here on the worker so little waits
+    /// for the serial rename detection: same-path modifications converted,
+    /// additions and deletions in their change-set form, each list sorted by
+    /// path (the caller merges the workers' sorted runs).
+    fn finish(self) -> Done {
+        let mut done = Done {
+            added: Vec::new(),
+            deleted: Vec::new(),
+            modified: Vec::new(),
+            files: self.files,
+        };
+        for change in self.raw {
+            match change {
+                RawChange::Modified(o, n) => done.modified.push(renames::modified_change(o, n)),
+                RawChange::Added(e) => done.added.push(e.into()),
+                RawChange::Deleted(e) => done.deleted.push(e.into()),
+            }
+        }
+        // Paths are unique within each list, so unstable sorts are exact.
+        done.added.sort_unstable_by(renames::by_path);
+        done.deleted.sort_unstable_by(renames::by_path);
+        done.modified
+            .sort_unstable_by(|a, b| a.path().cmp(b.path()));
+        done
+    }
+}
+
+/// A traversal's results.
+pub(crate) struct Done {
+    /// Additions and deletions (rename candidates), each a run of sorted
+    /// runs: one per worker, in the order they were joined.
+    pub(crate) added: Vec<Candidate>,
+    pub(crate) deleted: Vec<Candidate>,
+    /// Same-path changes, converted by the workers; sorted runs too.
+    pub(crate) modified: Vec<FileChange>,
+    /// Head files the filter kept, in no particular order.
+    files: Files,
+}
+
+impl Done {
+    fn extend(&mut self, other: Done) {
+        self.added.extend(other.added);
+        self.deleted.extend(other.deleted);
+        self.modified.extend(other.modified);
+        self.files.extend(other.files);
+    }
+}
+
+/// Keep a head entry when it is a file (or symlink) the filter wants.
+fn keep<F: HeadFilter>(
+    files: &mut Files,
+    filter: &mut F,
+    dir: &F::Dir,
+    parent: &[u8],
+    name: &[u8],
+    id: Oid,
+    mode: i32,
+) {
+    if matches!(
+        super::entry_kind(mode),
+        Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink)
+    ) && filter.keep(dir, parent, name)
+    {
+        // Valid UTF-8 is the rule: take the fast check, and the lossy
+        // conversion (what every other path of secarch shows) only otherwise.
+        let path = String::from_utf8(join(parent, name))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        files.push((path, id.to_string()));
+    }
+}
+
+impl Repo {
+    /// The change set from `base` to `head` **and** the `(path, blob id)` of
+    /// every head file passing `filter` (as [`Repo::tree_files`]), sorted by
+    /// path, in one traversal: each head tree is read once, shared by the diff
+    /// and the listing. Uses up to `opts.threads` threads; each gets its own
+    /// clone of `filter`. Used by `secarch check` for the content fingerprint.
+    pub fn change_set_and_files<F>(
+        &self,
+        base: &str,
+        head: &str,
+        opts: &ChangeSetOptions,
+        filter: F,
+    ) -> Result<(ChangeSet, Files), GitError>
+    where
+        F: HeadFilter,
+    {
+        let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let mut done = self.traverse(Some(old), Some(new), opts.threads, filter)?;
+        let mut files = std::mem::take(&mut done.files);
+        files.sort_unstable();
+        Ok((self.change_set_from(base_oid, head_oid, done, opts)?, files))
+    }
+
+    /// Rename detection over a traversal's additions and deletions, and the
+    /// order every change set is handed out in.
+    pub(super) fn change_set_from(
+        &self,
+        base: Oid,
+        head: Oid,
+        mut done: Done,
+        opts: &ChangeSetOptions,
+    ) -> Result<ChangeSet, GitError> {
+        // Stable sorts find the workers' sorted runs and merge them in
+        // linear time; an unstable sort would start over.
+        done.added.sort_by(renames::by_path);
+        done.deleted.sort_by(renames::by_path);
+        let mut changes = ChangeSet {
+            base: base.to_string(),
+            head: head.to_string(),
+            changes: renames::detect(self, done.added, done.deleted, opts)?,
+        };
+        changes.changes.append(&mut done.modified);
+        changes.sort();
+        Ok(changes)
+    }
+
+    /// Diff two trees (`None`: the empty tree) and list the head files
+    /// `filter` keeps. Starts breadth-first on this thread; once enough
+    /// directories are pending they are shared between up to `threads`
+    /// threads (`0`: one per core) through a [`Pool`], each with its own
+    /// object database (libgit2 objects are not shared across threads, and a
+    /// shared pack would be read under one lock). A small change never spawns.
+    pub(crate) fn traverse<F: HeadFilter>(
+        &self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        threads: usize,
+        filter: F,
+    ) -> Result<Done, GitError> {
+        let odb = self
+            .git
+            .odb()
+            .map_err(ctx("cannot open the object database"))?;
+        let threads = thread_count(threads);
+        let mut mine = Found::new(filter.clone());
+        let mut frontier = VecDeque::from([Work::Diff((Vec::new(), old, new))]);
+        while let Some(work) = frontier.pop_front() {
+            mine.step(&odb, work, &mut |w| frontier.push_back(w))?;
+            if threads > 1 && frontier.len() >= PARALLEL_MIN_PAIRS {
+                break;
+            }
+        }
+        // On one thread, or for a small change, the loop above did it all.
+        if frontier.is_empty() {
+            return Ok(mine.finish());
+        }
+        // Reversed: the pool hands out from the end, and the first
+        // directories found are the largest.
+        let pool = Pool::new(frontier.into_iter().rev().collect(), threads);
+        let probe = new.or(old);
+        self.spread(&odb, mine, &pool, probe, &filter)
+    }
+
+    /// Work through `pool` on this thread and `threads - 1` more.
+    fn spread<F: HeadFilter>(
+        &self,
+        odb: &Odb<'_>,
+        mut mine: Found<F>,
+        pool: &Pool<Work>,
+        probe: Option<Oid>,
+        filter: &F,
+    ) -> Result<Done, GitError> {
+        let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
+        let objects = self.git.commondir().join("objects");
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..pool.threads())
+                .map(|n| {
+                    let (gitdir, objects, filter) =
+                        (gitdir.clone(), objects.clone(), filter.clone());
+                    scope.spawn(move || -> Result<_, GitError> {
+                        // Joined first: should opening the object database
+                        // fail, the pool stops instead of waiting for us.
+                        let member = pool.member();
+                        let git;
+                        let odb = match probe.and_then(|id| worker_odb(&objects, n, id)) {
+                            Some(odb) => odb,
+                            None => {
+                                git = reopen(&gitdir, trusted)?;
+                                git.odb().map_err(ctx("cannot open the object database"))?
+                            }
+                        };
+                        let mut found = Found::new(filter);
+                        member.work(|work, more| found.step(&odb, work, &mut |w| more.push(w)))?;
+                        Ok(found.finish())
+                    })
+                })
+                .collect();
+            let mut result = pool
+                .member()
+                .work(|work, more| mine.step(odb, work, &mut |w| more.push(w)))
+                .map(|()| mine.finish());
+            // Every helper is joined before an error is returned: a failing
+            // thread stops the pool, and the others return early.
+            for helper in helpers {
+                let theirs = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                result = match (result, theirs) {
+                    (Ok(mut done), Ok(found)) => {
+                        done.extend(found);
+                        Ok(done)
+                    }
+                    (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                };
+            }
+            result
+        })
+    }
+}

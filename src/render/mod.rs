@@ -1,0 +1,14 @@
+//! Every output format in one place: the check result for people (terminal, Markdown), lint
+//! findings for machines (SARIF 2.1.0 for code scanning, GitHub workflow commands), and the
+//! App's check-run output (title, summary, annotations). The core decides; this module only
+//! writes what was decided.
+
+mod check_run;
+mod check_text;
+mod sarif;
+mod workflow;
+
+pub use check_run::{annotations, check_output, conclusion, needs_review};
+pub use check_text::{render_human, render_markdown};
+pub use sarif::render_sarif;
+pub use workflow::render_workflow_commands;
