@@ -4,16 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::fail;
 use crate::classify::Classifier;
 use crate::evaluate::lint_at;
 use crate::git::Repo;
-use crate::lint::{Finding, LintReport, discover_document};
+use crate::lint::{LintReport, discover_document};
 use crate::model::Date;
-use crate::policy::{POLICY_PATH, Policy, Severity, parse_policy};
-use crate::render::{render_sarif, render_workflow_commands};
+use crate::policy::{POLICY_PATH, Policy, parse_policy};
+use crate::render::{render_lint_human, render_lint_json, render_sarif, render_workflow_commands};
 use crate::review_history::GitReviewHistory;
 use crate::source::{FileSource, WorkTree};
 
@@ -35,16 +33,6 @@ pub struct LintArgs {
     pub policy: Option<PathBuf>,
     pub format: LintFormat,
     pub strict: bool,
-}
-
-#[derive(Serialize)]
-struct JsonOut<'a> {
-    document: Option<&'a str>,
-    source: String,
-    errors: usize,
-    warnings: usize,
-    notices: usize,
-    findings: &'a [Finding],
 }
 
 /// Run the linter; 0 no errors, 1 errors found, 2 could not run.
@@ -149,60 +137,14 @@ fn load_policy(args: &LintArgs, source: &dyn FileSource) -> Result<Policy, Strin
 fn print_report(report: &LintReport, format: LintFormat, source: &str) -> Result<(), String> {
     let mut out = anstream::stdout();
     let text = match format {
-        LintFormat::Json => {
-            serde_json::to_string_pretty(&JsonOut {
-                document: report.document.as_deref(),
-                source: source.to_string(),
-                errors: report.count(Severity::Error),
-                warnings: report.count(Severity::Warning),
-                notices: report.count(Severity::Notice),
-                findings: &report.findings,
-            })
-            .map_err(|e| e.to_string())?
-                + "\n"
-        }
+        LintFormat::Json => render_lint_json(report, source).map_err(|e| e.to_string())?,
         LintFormat::Sarif => {
             serde_json::to_string_pretty(&render_sarif(&report.findings))
                 .map_err(|e| e.to_string())?
                 + "\n"
         }
         LintFormat::Github => render_workflow_commands(&report.findings),
-        LintFormat::Human => render_human(report, source),
+        LintFormat::Human => render_lint_human(report, source),
     };
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
-}
-
-fn render_human(report: &LintReport, source: &str) -> String {
-    use anstyle::AnsiColor;
-    let red = AnsiColor::Red.on_default().bold();
-    let yellow = AnsiColor::Yellow.on_default();
-    let green = AnsiColor::Green.on_default().bold();
-    let mut o = String::new();
-    for f in &report.findings {
-        let (word, style) = match f.severity {
-            Severity::Error => ("error", red),
-            Severity::Warning => ("warning", yellow),
-            _ => ("notice", anstyle::Style::new()),
-        };
-        o.push_str(&format!(
-            "{}:{}:{}: {style}{word} {}{style:#}: {}\n",
-            f.path, f.line, f.column, f.rule, f.message
-        ));
-    }
-    let doc = report.document.as_deref().unwrap_or("(no document)");
-    let (e, w, n) = (
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Notice),
-    );
-    if e == 0 {
-        o.push_str(&format!(
-            "{green}✓{green:#} {doc} ({source}): lints clean — {w} warning(s), {n} notice(s)\n"
-        ));
-    } else {
-        o.push_str(&format!(
-            "{red}✗{red:#} {doc} ({source}): {e} error(s), {w} warning(s), {n} notice(s)\n"
-        ));
-    }
-    o
 }

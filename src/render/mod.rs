@@ -5,10 +5,12 @@
 
 mod check_run;
 mod check_text;
+mod lint_text;
 mod sarif;
 mod workflow;
 
 pub use check_run::{annotations, check_output, conclusion, needs_review};
 pub use check_text::{render_human, render_markdown};
+pub use lint_text::{render_lint_human, render_lint_json};
 pub use sarif::render_sarif;
 pub use workflow::render_workflow_commands;

@@ -1,4 +1,5 @@
-//! Running a job: retries with bounded backoff, and what a failure tells the user.
+//! Running jobs: one worker per queued key, each job retried with bounded backoff, and what a
+//! failure tells the user.
 //!
 //! A pull request never ends without a conclusion because of a fault: what may pass is retried
 //! with bounded backoff; after the last attempt, or at once for what cannot pass by retrying
@@ -8,90 +9,37 @@
 
 use std::sync::Arc;
 
-use super::Engine;
-use super::queue::{Job, JobKind, enqueue};
-use super::repos::{RepoError, SyncRequest};
+use super::engine::Engine;
+use super::inputs::{JobError, Outcome, Progress, default_check_name};
+use super::queue::{Job, JobKey, JobKind};
 use super::runs::{HeadRuns, publish};
-use crate::git::Repo;
-use crate::github::{
-    CheckConclusion, CheckOutput, GitHubApi, GitHubAppApi, GitHubError, InstallationClient,
-};
-use crate::policy::Policy;
+use crate::github::{CheckConclusion, CheckOutput, GitHubApi, GitHubAppApi};
 
-/// Why a job attempt failed.
-#[derive(Debug)]
-pub(crate) enum JobError {
-    GitHub(GitHubError),
-    /// The repository could not be synced or opened; [`RepoError::transient`] tells whether
-    /// retrying can help.
-    Git(RepoError),
-    /// The change cannot be evaluated as it is (invalid policy, broken repository state): the
-    /// check run says so; retrying will not help.
-    Evaluation(String),
-    /// A blocking task panicked or was cancelled.
-    Internal(String),
-    /// Sync and evaluation took longer than the job's time limit (`--evaluation-timeout`): the
-    /// work is abandoned; trying again would take as long.
-    TimedOut(std::time::Duration),
-}
-
-impl From<GitHubError> for JobError {
-    fn from(e: GitHubError) -> Self {
-        JobError::GitHub(e)
+/// Add a job to the queue; start a worker for its key unless one already drives it.
+pub(crate) fn enqueue(engine: &Arc<Engine>, job: Job) {
+    if let Some(key) = engine.queue.offer(job) {
+        let engine = Arc::clone(engine);
+        tokio::spawn(async move { drive(engine, key).await });
     }
 }
 
-impl JobError {
-    fn is_transient(&self) -> bool {
-        match self {
-            JobError::GitHub(e) => e.is_transient(),
-            JobError::Git(e) => e.transient,
-            // A panic or a cancelled task is a bug; one more try costs little and a cancelled
-            // task (runtime shutting down) may pass.
-            JobError::Internal(_) => true,
-            JobError::Evaluation(_) | JobError::TimedOut(_) => false,
+/// Run the key's jobs one after another until none is left.
+async fn drive(engine: Arc<Engine>, key: JobKey) {
+    loop {
+        let permit = engine.queue.permit().await;
+        let Some(job) = engine.queue.take_next(&key) else {
+            return;
+        };
+        run_with_retries(&engine, job).await;
+        drop(permit);
+        if engine.queue.finished(&key) {
+            return;
         }
     }
-
-    fn retry_after(&self) -> Option<std::time::Duration> {
-        match self {
-            JobError::GitHub(GitHubError::RateLimited { retry_after, .. }) => *retry_after,
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for JobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            JobError::GitHub(e) => write!(f, "{e}"),
-            JobError::Git(e) => write!(f, "could not get the repository: {e}"),
-            JobError::Evaluation(e) => write!(f, "{e}"),
-            JobError::Internal(e) => write!(f, "internal error: {e}"),
-            JobError::TimedOut(limit) => write!(
-                f,
-                "fetching and evaluating the pull request did not finish within {} s (SECARCH_EVALUATION_TIMEOUT / --evaluation-timeout)",
-                limit.as_secs()
-            ),
-        }
-    }
-}
-
-/// What a job attempt learned, so a final failure can still be reported on the right head.
-#[derive(Debug, Default)]
-pub(crate) struct Progress {
-    pub head_sha: Option<String>,
-    pub check_name: Option<String>,
-}
-
-/// What a finished job did (metrics label).
-pub(crate) enum Outcome {
-    Concluded(CheckConclusion),
-    Skipped,
 }
 
 /// Run `job`, retrying transient failures with bounded backoff; report the final failure.
-pub(crate) async fn run_with_retries(engine: &Arc<Engine>, job: Job) {
+async fn run_with_retries(engine: &Arc<Engine>, job: Job) {
     let settings = &engine.settings;
     let installation = job.target.installation_id;
     let mut progress = Progress::default();
@@ -178,55 +126,6 @@ async fn run_once(
         JobKind::MergeGroup(group) => {
             super::merge_group::evaluate_group(engine, job, group, progress).await
         }
-    }
-}
-
-/// The check name used when the policy cannot be read.
-pub(crate) fn default_check_name() -> String {
-    Policy::embedded_default().check_name().to_string()
-}
-
-/// Run `work` on the synced repository on the blocking pool.
-pub(crate) async fn with_repo<T: Send + 'static>(
-    engine: &Arc<Engine>,
-    request: SyncRequest,
-    work: impl FnOnce(&Repo) -> T + Send + 'static,
-) -> Result<T, JobError> {
-    let repos = Arc::clone(&engine.repos);
-    let limit = engine.settings.evaluation_timeout;
-    let task = tokio::task::spawn_blocking(move || {
-        let mut work = Some(work);
-        let mut out = None;
-        repos.with_repo(&request, &mut |repo| {
-            if let Some(w) = work.take() {
-                out = Some(w(repo));
-            }
-        })?;
-        out.ok_or_else(|| {
-            RepoError::transient("the repository provider did not run the evaluation")
-        })
-    });
-    // A blocking task cannot be stopped: on time-out it is left to finish on its own (its
-    // result is dropped) while the job reports and frees its slot.
-    let Ok(joined) = tokio::time::timeout(limit, task).await else {
-        return Err(JobError::TimedOut(limit));
-    };
-    match joined {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(JobError::Git(e)),
-        Err(e) => Err(JobError::Internal(e.to_string())),
-    }
-}
-
-/// The token for git over https (none needed for local remotes).
-pub(crate) async fn git_token(
-    client: &InstallationClient,
-    clone_url: &str,
-) -> Result<Option<String>, JobError> {
-    if clone_url.starts_with("https://") || clone_url.starts_with("http://") {
-        Ok(Some(client.git_token().await?))
-    } else {
-        Ok(None)
     }
 }
 

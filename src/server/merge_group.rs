@@ -7,10 +7,11 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use super::Engine;
+use super::engine::Engine;
 use super::events::{MergeGroup, merge_group_pulls};
-use super::job::{JobError, Outcome, Progress, default_check_name, git_token, with_repo};
-use super::pull::PolicyInfo;
+use super::inputs::{
+    JobError, Outcome, PolicyInfo, Progress, default_check_name, git_token, with_repo,
+};
 use super::queue::Job;
 use super::repos::SyncRequest;
 use super::runs::{HeadRuns, publish};

@@ -1,26 +1,25 @@
-//! `secarch serve`: the GitHub App.
+//! `secarch serve`: the GitHub App. A delivery's path, each module visited once:
 //!
 //! ```text
-//! POST /webhook ─ verify HMAC ─ payload → own Event ─ replay? ─ enqueue ─ 202  (http, intake, events, deliveries)
-//!                                                      │
-//!             coalescing queue, bounded concurrency ◄──┘                  (queue)
-//!                    │
-//!   pull request: inputs (PR, token) → core (one sync, policy once,
-//!        evaluate) → render → publish one completed run, unless the
-//!        newest already shows the outcome → review requests              (pull, render, runs, reviewers)
-//!   retries, failure reports                                              (job)
-//!   merge_group: every PR's own head passed?                              (merge_group)
-//!   reconcile (start + periodic): open PRs without a completed run        (reconcile)
+//! verify   POST /webhook: refused unsigned, HMAC while the body streams in     (routes, intake, signature)
+//! parse    payload → own Event; a replayed delivery GUID is dropped           (events, deliveries)
+//! enqueue  coalescing queue per head, bounded concurrency → 202               (queue, job)
+//! inputs   the PR, an installation token, one mirror sync, the policy once    (pull, inputs, repos)
+//! core     evaluate with one diff thread                                     (secarch-core)
+//! render   conclusion, title, summary, annotations                           (crate::render)
+//! publish  one completed run unless the newest shows the outcome; reviewers  (runs, reviewers)
 //! ```
 //!
-//! Modules: [`config`] (flags/env, redacted secrets), [`signature`] (`X-Hub-Signature-256`),
-//! [`events`] (payloads → [`events::Event`]), [`repos`] (where git comes from), [`metrics`]
-//! (Prometheus text), `listen` (accept loop: header timeout, connection cap, graceful
-//! shutdown), `slots` (the connection table), `intake` (webhook bodies: refused unsigned,
-//! HMAC while streaming, body timeout, memory budget), and the private job machinery.
+//! Beside it: `job` retries and reports failures; `merge_group` (every PR's own head passed?);
+//! `reconcile` (open PRs without a completed run, at start and periodically); `engine` (the
+//! shared state); `settings` (flags/env, redacted secrets); `listen` and `slots` (own accept
+//! loop: header timeout, connection cap, graceful shutdown); `metrics` (Prometheus text).
+//! Dependencies point one way: no module here imports one that imports it (tested).
 
 mod deliveries;
+mod engine;
 pub mod events;
+mod inputs;
 mod intake;
 mod job;
 mod listen;
@@ -38,12 +37,13 @@ pub mod signature;
 mod slots;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use crate::github::{AppCredentials, GitHubApp, GitHubConfig};
 
 pub use crate::render::{annotations, check_output};
+pub use engine::Engine;
 pub use events::{Event, RepoTarget};
 pub use listen::{Gate, fit_open_file_limit, serve};
 pub use metrics::Metrics;
@@ -54,76 +54,10 @@ pub use settings::{HttpLimits, JobSettings, LogFormat, RawConfig, ServerConfig};
 pub use signature::{WebhookSecrets, sign};
 
 use events::PullHint;
-use queue::{Job, JobKind, Queue, enqueue};
-
-/// The App's shared state: GitHub client, git provider, queue, metrics.
-pub struct Engine {
-    pub(crate) app: GitHubApp,
-    pub(crate) repos: Arc<dyn RepoProvider>,
-    pub(crate) secrets: WebhookSecrets,
-    pub(crate) settings: JobSettings,
-    pub(crate) queue: Queue,
-    /// Counters and histograms served on `/metrics`.
-    pub metrics: Metrics,
-    pub(crate) ready: AtomicBool,
-    /// `X-GitHub-Delivery` GUIDs acted on recently: a replayed delivery is not evaluated again.
-    pub(crate) deliveries: deliveries::Deliveries,
-}
-
-impl std::fmt::Debug for Engine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("app_id", &self.app.app_id())
-            .field("secrets", &self.secrets)
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
+use job::enqueue;
+use queue::{Job, JobKind};
 
 impl Engine {
-    /// An engine over an App client and a repository provider.
-    pub fn new(
-        app: GitHubApp,
-        repos: Arc<dyn RepoProvider>,
-        secrets: WebhookSecrets,
-        settings: JobSettings,
-    ) -> Arc<Engine> {
-        Arc::new(Engine {
-            app,
-            repos,
-            secrets,
-            queue: Queue::new(settings.max_concurrent),
-            settings,
-            metrics: Metrics::default(),
-            ready: AtomicBool::new(false),
-            deliveries: deliveries::Deliveries::default(),
-        })
-    }
-
-    /// The GitHub App client (its `metrics()` are served on `/metrics`).
-    pub fn app(&self) -> &GitHubApp {
-        &self.app
-    }
-
-    /// Jobs waiting or running.
-    pub fn pending(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Wait until no job waits or runs; `false` on timeout.
-    pub async fn wait_idle(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if self.queue.len() == 0 {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
     /// Start the reconcile loop (first pass at once, then every `reconcile_interval`); the
     /// server is ready once it started.
     pub fn start_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {

@@ -12,59 +12,16 @@
 
 use std::sync::Arc;
 
-use super::Engine;
-use super::job::{JobError, Outcome, Progress, git_token, with_repo};
+use super::engine::Engine;
+use super::inputs::{JobError, Outcome, PolicyInfo, Progress, git_token, with_repo};
 use super::queue::Job;
 use super::repos::SyncRequest;
 use super::reviewers::request_reviews;
 use super::runs::{HeadRuns, conclusion_of, finish_superseded, publish};
 use crate::evaluate::{EvalOptions, PolicySource, Range, evaluate_with, load_policy};
 use crate::github::{GitHubApi, GitHubAppApi};
-use crate::policy::Policy;
 use crate::render::{check_output, conclusion, needs_review};
 use crate::verdict::{CheckReport, SignoffState};
-
-/// The policy facts the App needs besides the report: who is asked to review.
-pub(crate) struct PolicyInfo {
-    pub check_name: String,
-    pub users: Vec<String>,
-    /// `org/team-slug`.
-    pub teams: Vec<String>,
-    pub required: u32,
-}
-
-impl PolicyInfo {
-    pub(crate) fn of(policy: &Policy) -> Self {
-        PolicyInfo {
-            check_name: policy.check_name().to_string(),
-            users: policy.signoff.reviewers.users.clone(),
-            teams: policy
-                .signoff
-                .reviewers
-                .teams
-                .iter()
-                .map(|t| t.value.clone())
-                .collect(),
-            required: policy.signoff.required,
-        }
-    }
-
-    /// The sign-off state before any sign-off is read. The sign-off logic (comments and
-    /// reviews, bound to the fingerprint) fills `valid` and `rejected`.
-    pub fn signoff_state(&self) -> SignoffState {
-        SignoffState {
-            valid: Vec::new(),
-            required: self.required,
-            rejected: Vec::new(),
-            eligible: self
-                .users
-                .iter()
-                .map(|u| format!("@{u}"))
-                .chain(self.teams.iter().map(|t| format!("@{t}")))
-                .collect(),
-        }
-    }
-}
 
 /// What the core gave back for a pull request.
 struct Evaluated {

@@ -9,9 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::Engine;
 use super::events::{MergeGroup, RepoTarget};
 
 /// What a job does.
@@ -101,7 +100,8 @@ impl Job {
     }
 }
 
-type JobKey = (u64, String, String);
+/// Installation, repository, and pull request head or merge group.
+pub(crate) type JobKey = (u64, String, String);
 
 #[derive(Default)]
 struct Slot {
@@ -124,6 +124,59 @@ impl Queue {
             semaphore: Arc::new(Semaphore::new(max_concurrent.max(1))),
             paused: Mutex::default(),
         }
+    }
+
+    /// Add a job: it coalesces with the key's waiting job, or waits behind its running one.
+    /// Returns the key when no worker drives it yet: the caller starts one.
+    pub fn offer(&self, job: Job) -> Option<JobKey> {
+        let key = job.key();
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = slots.get_mut(&key) {
+            slot.next = Some(match slot.next.take() {
+                Some(waiting) => waiting.coalesce(job),
+                None => job,
+            });
+            return None;
+        }
+        let slot = Slot {
+            running: false,
+            next: Some(job),
+        };
+        slots.insert(key.clone(), slot);
+        Some(key)
+    }
+
+    /// One of the `max_concurrent` places to run a job.
+    pub async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.semaphore).acquire_owned().await.ok()
+    }
+
+    /// The key's next job, marked running; `None` (and the key forgotten) when none waits.
+    pub fn take_next(&self, key: &JobKey) -> Option<Job> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = slots.get_mut(key)?;
+        match slot.next.take() {
+            Some(job) => {
+                slot.running = true;
+                Some(job)
+            }
+            None => {
+                slots.remove(key);
+                None
+            }
+        }
+    }
+
+    /// The key's running job ended: `true` (and the key forgotten) when no job waits for it.
+    pub fn finished(&self, key: &JobKey) -> bool {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let done = slots.get(key).is_none_or(|slot| slot.next.is_none());
+        if done {
+            slots.remove(key);
+        } else if let Some(slot) = slots.get_mut(key) {
+            slot.running = false;
+        }
+        done
     }
 
     /// Keys waiting or running.
@@ -150,67 +203,6 @@ impl Queue {
             if until > now {
                 tokio::time::sleep(until - now).await;
             }
-        }
-    }
-}
-
-/// Add a job; coalesces with a waiting job of the same key, or queues behind a running one.
-pub(crate) fn enqueue(engine: &Arc<Engine>, job: Job) {
-    let key = job.key();
-    {
-        let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(slot) = slots.get_mut(&key) {
-            slot.next = Some(match slot.next.take() {
-                Some(waiting) => waiting.coalesce(job),
-                None => job,
-            });
-            return;
-        }
-        slots.insert(
-            key.clone(),
-            Slot {
-                running: false,
-                next: Some(job),
-            },
-        );
-    }
-    let engine = Arc::clone(engine);
-    tokio::spawn(async move { drive(engine, key).await });
-}
-
-/// Run the key's jobs one after another until none is left.
-async fn drive(engine: Arc<Engine>, key: JobKey) {
-    loop {
-        let permit = Arc::clone(&engine.queue.semaphore).acquire_owned().await;
-        let job = {
-            let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(slot) = slots.get_mut(&key) else {
-                return;
-            };
-            match slot.next.take() {
-                Some(job) => {
-                    slot.running = true;
-                    job
-                }
-                None => {
-                    slots.remove(&key);
-                    return;
-                }
-            }
-        };
-        super::job::run_with_retries(&engine, job).await;
-        drop(permit);
-        let mut slots = engine.queue.slots.lock().unwrap_or_else(|e| e.into_inner());
-        let done = match slots.get_mut(&key) {
-            Some(slot) => {
-                slot.running = false;
-                slot.next.is_none()
-            }
-            None => true,
-        };
-        if done {
-            slots.remove(&key);
-            return;
         }
     }
 }
@@ -295,5 +287,30 @@ mod tests {
             fresh: false,
         };
         assert_ne!(a.key(), head.key());
+    }
+
+    #[test]
+    fn a_key_is_driven_once_and_its_jobs_wait_in_one_slot() {
+        let queue = Queue::new(2);
+        let key = queue.offer(pull(7, "aaa", false, "pull_request.opened", 3));
+        assert!(key.is_some(), "the first job of a key needs a worker");
+        let key = key.unwrap();
+        let running = queue.take_next(&key).expect("the job waits for its worker");
+        assert_eq!(running.cause, "pull_request.opened");
+        // While it runs, two more deliveries coalesce into one waiting job; no second worker.
+        assert!(queue.offer(pull(7, "bbb", false, "pull_request.synchronize", 2)).is_none());
+        assert!(queue.offer(pull(7, "ccc", false, "pull_request.synchronize", 1)).is_none());
+        assert_eq!(queue.len(), 1);
+        assert!(!queue.finished(&key), "a job still waits");
+        let next = queue.take_next(&key).expect("the coalesced job");
+        let JobKind::Pull { head_hint, .. } = &next.kind else {
+            panic!("{next:?}")
+        };
+        assert_eq!(head_hint.as_deref(), Some("ccc"));
+        assert!(queue.finished(&key), "nothing waits any more");
+        assert_eq!(queue.len(), 0, "the key is forgotten");
+        assert!(queue.take_next(&key).is_none());
+        // Another key gets its own worker.
+        assert!(queue.offer(pull(8, "ddd", false, "pull_request.opened", 0)).is_some());
     }
 }

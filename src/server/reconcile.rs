@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::Engine;
+use super::engine::Engine;
 use super::events::RepoTarget;
-use super::queue::{Job, JobKind, enqueue};
+use super::job::enqueue;
+use super::queue::{Job, JobKind};
 use crate::github::{GitHubApi, GitHubAppApi, RepoRef};
 
 /// One pass; returns how many pull requests were queued. Failures of one installation or

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::github::{GitHubApi, GitHubError, InstallationClient, PullRequest, RepoRef, Result};
 
-use super::pull::PolicyInfo;
+use super::inputs::PolicyInfo;
 
 /// Who to ask, given the current state of the pull request (pure; tested without GitHub).
 #[derive(Debug, Default, PartialEq, Eq)]

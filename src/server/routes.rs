@@ -19,7 +19,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
-use super::Engine;
+use super::engine::Engine;
 use super::events::{Parsed, parse};
 use super::intake::receive;
 use super::listen::Gate;
@@ -31,9 +31,9 @@ struct Shared {
     gate: Arc<Gate>,
 }
 
-/// The router, over a shared [`Engine`], with the default [`HttpLimits`](super::HttpLimits)
+/// The router, over a shared [`Engine`], with the default [`HttpLimits`](super::settings::HttpLimits)
 /// for bodies (tests and tools; `secarch serve` uses [`router_with`] and the same gate for
-/// [`serve`](super::serve)).
+/// [`serve`](super::listen::serve)).
 pub fn router(engine: Arc<Engine>) -> Router {
     router_with(engine, Gate::new(Default::default()))
 }

@@ -134,13 +134,13 @@ pub fn lint(input: &LintInput<'_>) -> LintReport {
     let mut out = context::Out::new(path.as_deref().unwrap_or(""));
     let parsed = match &path {
         None => {
-            rules::document::sa001_missing(input.policy, &mut out);
+            rules::presence::sa001_missing(input.policy, &mut out);
             None
         }
         Some(p) => match input.source.read(p) {
             Ok(Some(bytes)) => Some(parse_document_bytes(p, &bytes)),
             Ok(None) => {
-                rules::document::sa001_not_found(p, input.policy, &mut out);
+                rules::presence::sa001_not_found(p, input.policy, &mut out);
                 None
             }
             Err(reason) => {

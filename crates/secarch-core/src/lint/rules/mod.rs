@@ -2,9 +2,9 @@
 //! its own rule id.
 
 mod diagrams;
-pub mod document;
 mod fda;
 mod layers;
+pub mod presence;
 mod reviews;
 mod reviews_history;
 mod safety;
@@ -24,7 +24,7 @@ pub use reviews::SECURITY_ROLE_WORDS;
 type Rule = fn(&Ctx<'_>, &mut Out);
 
 /// Rules that only need the body or the file name.
-const BODY_RULES: &[(&str, Rule)] = &[("SA003", document::sa003), ("SA070", document::sa070)];
+const BODY_RULES: &[(&str, Rule)] = &[("SA003", presence::sa003), ("SA070", presence::sa070)];
 
 /// Rules over the front matter (run when it could be read).
 const MODEL_RULES: &[(&str, Rule)] = &[
