@@ -42,6 +42,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use secrecy::ExposeSecret;
+
 use crate::github::{AppCredentials, GitHubApp, GitHubConfig};
 
 pub use config::{HttpLimits, JobSettings, LogFormat, RawConfig, ServerConfig};
@@ -226,7 +228,7 @@ pub fn init_logging(format: LogFormat) {
 
 /// Run the server until Ctrl-C or SIGTERM.
 pub async fn run(config: ServerConfig) -> Result<(), String> {
-    let credentials = AppCredentials::from_pem(config.app_id, &config.private_key.0)
+    let credentials = AppCredentials::from_pem(config.app_id, config.private_key.expose_secret())
         .map_err(|e| e.to_string())?;
     let github = GitHubConfig {
         api_url: config.api_url.clone(),
