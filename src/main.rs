@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
-use secarch::server::settings::PrivateKey;
 use secarch::server::{RawConfig, WebhookSecrets};
+use secrecy::SecretSlice;
 
 /// Keeps the security architecture document of health software from going stale
 /// (IEC 81001-5-1 §5.3.1): detects architecture and threat-model changes in a git
@@ -259,7 +259,7 @@ fn main() -> ExitCode {
         },
         Command::Serve(c) => commands::serve(RawConfig {
             app_id: c.app_id,
-            private_key: c.private_key.map(|k| PrivateKey(k.into_bytes())),
+            private_key: c.private_key.map(|k| SecretSlice::from(k.into_bytes())),
             private_key_path: c.private_key_path,
             webhook_secret: c.webhook_secret.as_deref().map(WebhookSecrets::parse),
             api_url: Some(c.github_api_url),

@@ -3,6 +3,12 @@
 //! (user and password) of URLs. One place, so that every URL secarch prints —
 //! settings quoted back in configuration errors, clone URLs, the messages of
 //! libgit2 and of the HTTP clients — goes through the same rules.
+//!
+//! Secrets secarch *holds* (the App key, webhook secrets, JWTs, installation
+//! tokens) are `secrecy` types and never need this: their `Debug` is redacted
+//! and they have no `Display`. What is left here is what `secrecy` cannot do:
+//! scrubbing credentials out of text someone else wrote — a URL setting, a
+//! clone URL, an error message from libgit2 or an HTTP client.
 
 use url::Url;
 

@@ -12,7 +12,7 @@ pub use check::{CheckArgs, OutputFormat, check};
 pub use init::{INIT_FILES, init};
 pub use lint::{LintArgs, LintFormat, lint};
 pub use policy_show::{config_show, config_validate};
-pub use schema::{DOCUMENT_SCHEMA, POLICY_SCHEMA, schema};
+pub use schema::{DOCUMENT_SCHEMA, policy_schema, schema};
 pub use serve::serve;
 
 /// Exit code: usage, configuration or repository error.

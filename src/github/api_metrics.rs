@@ -2,6 +2,9 @@
 //!
 //! Every HTTP attempt is counted (a call retried twice counts three times) so that error rates
 //! show what GitHub actually answered; `retries` counts the re-sends separately.
+//!
+//! Plain maps, not `prometheus-client` metric families: the server renders them by hand
+//! (`server/metrics.rs` says why) and sums them per operation, which families cannot iterate.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -1,37 +1,19 @@
 //! GitHub App authentication: the App JWT (RS256) and cached installation access tokens.
 //!
-//! Every type here that holds key material or a token has a redacting `Debug` and no `Display`,
-//! so a stray `{:?}` in a log line cannot leak it.
+//! Tokens are `secrecy::SecretString` (redacting `Debug`, no `Display`, wiped on drop), exposed
+//! only where they go on the wire (the `Authorization` header, the mirror's git fetch). The
+//! signing key is `jsonwebtoken`'s own type, so [`AppCredentials`] keeps a hand-written redacting
+//! `Debug`. A stray `{:?}` in a log line cannot leak either.
 
 use std::fmt;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::api_error::GitHubError;
-
-/// A credential string (JWT or installation token). `Debug` prints `Secret(<redacted>)`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub(crate) fn new(value: String) -> Self {
-        Secret(value)
-    }
-
-    /// The raw value, for the `Authorization` header only.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
 
 /// The App's identity: its id and RSA private key (the PEM downloaded from the App settings).
 #[derive(Clone)]
@@ -77,7 +59,7 @@ impl AppCredentials {
 
     /// A fresh App JWT: issued 60 s in the past against clock drift, valid 9 minutes (GitHub's
     /// maximum is 10).
-    pub(crate) fn jwt(&self) -> Result<Secret, GitHubError> {
+    pub(crate) fn jwt(&self) -> Result<SecretString, GitHubError> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             iat: now - 60,
@@ -85,7 +67,7 @@ impl AppCredentials {
             iss: self.app_id.to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .map(Secret)
+            .map(SecretString::from)
             .map_err(|e| {
                 GitHubError::Config(format!(
                     "could not sign the GitHub App JWT ({:?}); check the App private key",
@@ -96,19 +78,10 @@ impl AppCredentials {
 }
 
 /// An installation token with its expiry.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
-    pub token: Secret,
+    pub token: SecretString,
     pub expires_at: OffsetDateTime,
-}
-
-impl fmt::Debug for CachedToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CachedToken")
-            .field("token", &self.token)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
 }
 
 impl CachedToken {
@@ -125,7 +98,11 @@ pub(crate) struct TokenSlot(tokio::sync::Mutex<Option<CachedToken>>);
 
 impl TokenSlot {
     /// The cached token when fresh, else the result of `mint` (stored on success).
-    pub async fn get_or_mint<F>(&self, margin: Duration, mint: F) -> Result<Secret, GitHubError>
+    pub async fn get_or_mint<F>(
+        &self,
+        margin: Duration,
+        mint: F,
+    ) -> Result<SecretString, GitHubError>
     where
         F: AsyncFnOnce() -> Result<CachedToken, GitHubError>,
     {
@@ -142,9 +119,12 @@ impl TokenSlot {
     }
 
     /// Forget `stale` (GitHub refused it) unless another task already replaced it.
-    pub async fn invalidate(&self, stale: &Secret) {
+    pub async fn invalidate(&self, stale: &SecretString) {
         let mut slot = self.0.lock().await;
-        if slot.as_ref().is_some_and(|t| &t.token == stale) {
+        if slot
+            .as_ref()
+            .is_some_and(|t| t.token.expose_secret() == stale.expose_secret())
+        {
             *slot = None;
         }
     }
@@ -164,13 +144,19 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let s = Secret::new("ghs_supersecret".into());
-        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         let t = CachedToken {
-            token: s,
+            token: SecretString::from("ghs_supersecret"),
             expires_at: OffsetDateTime::UNIX_EPOCH,
         };
-        assert!(!format!("{t:?}").contains("supersecret"));
+        let shown = format!("{t:?} {t:#?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+        let pem = include_bytes!("../../tests/support/TEST-ONLY-github-app-private-key.pem");
+        let app = AppCredentials::from_pem(7, pem).unwrap();
+        let jwt = app.jwt().unwrap();
+        let shown = format!("{app:?} {jwt:?}");
+        assert!(!shown.contains(jwt.expose_secret()), "{shown}");
+        assert!(!shown.contains("PRIVATE"), "{shown}");
     }
 
     #[test]
@@ -195,7 +181,7 @@ mod tests {
     fn freshness_respects_margin() {
         let now = OffsetDateTime::UNIX_EPOCH;
         let t = CachedToken {
-            token: Secret::new("x".into()),
+            token: SecretString::from("x"),
             expires_at: now + Duration::from_secs(100),
         };
         assert!(t.fresh(Duration::from_secs(99), now));

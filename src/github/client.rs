@@ -4,13 +4,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use reqwest::{Method, Url};
+use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use super::api_error::{GitHubError, Result};
 use super::api_metrics::ApiMetrics;
-use super::auth::{AppCredentials, CachedToken, Secret, TokenSlot, parse_expiry};
+use super::auth::{AppCredentials, CachedToken, TokenSlot, parse_expiry};
 use super::checks::{CheckRunBody, CheckRunUpdate, NewCheckRun, OutputBody, output_batches};
 use super::client_config::GitHubConfig;
 use super::request::{
@@ -47,7 +48,7 @@ impl AppCore {
         let resp = self.transport.execute(&req, &jwt).await?;
         let raw: RawInstallationToken = decode(&req, &resp)?;
         Ok(CachedToken {
-            token: Secret::new(raw.token),
+            token: SecretString::from(raw.token),
             expires_at: parse_expiry(raw.expires_at.as_deref(), OffsetDateTime::now_utc()),
         })
     }
@@ -173,12 +174,12 @@ impl InstallationClient {
         .await
     }
 
-    /// The installation token as text, for `git fetch` over https only (the mirror). Never log it.
-    pub async fn git_token(&self) -> Result<String> {
-        Ok(self.token().await?.expose().to_string())
+    /// The installation token, for `git fetch` over https only (the mirror).
+    pub async fn git_token(&self) -> Result<SecretString> {
+        self.token().await
     }
 
-    async fn token(&self) -> Result<Secret> {
+    async fn token(&self) -> Result<SecretString> {
         self.token
             .get_or_mint(self.core.config.token_refresh_margin, async || {
                 self.core.mint_token(self.installation_id).await

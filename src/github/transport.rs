@@ -15,11 +15,11 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 
 use super::api_error::GitHubError;
 use super::api_metrics::{ApiMetrics, StatusClass};
-use super::auth::Secret;
 use super::client_config::{API_VERSION, GitHubConfig, RetryPolicy};
 use std::sync::Arc;
 
@@ -145,7 +145,7 @@ impl Transport {
     pub async fn execute(
         &self,
         req: &ApiRequest,
-        bearer: &Secret,
+        bearer: &SecretString,
     ) -> Result<ApiResponse, GitHubError> {
         let max = self.retry.max_attempts.max(1);
         let mut attempt = 1;
@@ -171,8 +171,8 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, req: &ApiRequest, bearer: &Secret, attempt: u32) -> Attempt {
-        let mut auth = match HeaderValue::from_str(&format!("Bearer {}", bearer.expose())) {
+    async fn attempt(&self, req: &ApiRequest, bearer: &SecretString, attempt: u32) -> Attempt {
+        let mut auth = match HeaderValue::from_str(&format!("Bearer {}", bearer.expose_secret())) {
             Ok(v) => v,
             Err(_) => {
                 return Attempt::Fatal(GitHubError::Config(

@@ -127,7 +127,7 @@ pub(crate) async fn with_repo<T: Send + 'static>(
 pub(crate) async fn git_token(
     client: &InstallationClient,
     clone_url: &str,
-) -> Result<Option<String>, JobError> {
+) -> Result<Option<secrecy::SecretString>, JobError> {
     if clone_url.starts_with("https://") || clone_url.starts_with("http://") {
         Ok(Some(client.git_token().await?))
     } else {

@@ -1,5 +1,15 @@
 //! Prometheus text exposition (format 0.0.4), hand-written: a few counters and two histograms do
 //! not need a metrics framework.
+//!
+//! `prometheus-client` (0.26, which has a 0.0.4 encoder with the same `le` spelling) was weighed
+//! and not taken, because it would not make this shorter: what it replaces is the histogram
+//! type and the `writeln!`s of `render`, but the rest would have to be rebuilt around it — the
+//! read-back the tests and the server use (`deliveries`, `evaluations`; its `Family` cannot be
+//! iterated, so sums over labels become a lookup per label value), a second counter family for
+//! `secarch_github_api_errors_total` (here a sum at render time), a custom collector so that
+//! `secarch_github_rate_limit_remaining` stays absent until GitHub has sent the header, and
+//! help texts without their final period (the encoder adds one). The metric names and labels
+//! are a contract with dashboards; the hand-written text keeps them exact.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -40,6 +40,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use secrecy::ExposeSecret;
+
 use crate::github::{AppCredentials, GitHubApp, GitHubConfig};
 
 pub use crate::render::{annotations, check_output};
@@ -159,7 +161,7 @@ pub fn init_logging(format: LogFormat) {
 
 /// Run the server until Ctrl-C or SIGTERM.
 pub async fn run(config: ServerConfig) -> Result<(), String> {
-    let credentials = AppCredentials::from_pem(config.app_id, &config.private_key.0)
+    let credentials = AppCredentials::from_pem(config.app_id, config.private_key.expose_secret())
         .map_err(|e| e.to_string())?;
     let github = GitHubConfig {
         api_url: config.api_url.clone(),

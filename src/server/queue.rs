@@ -298,8 +298,16 @@ mod tests {
         let running = queue.take_next(&key).expect("the job waits for its worker");
         assert_eq!(running.cause, "pull_request.opened");
         // While it runs, two more deliveries coalesce into one waiting job; no second worker.
-        assert!(queue.offer(pull(7, "bbb", false, "pull_request.synchronize", 2)).is_none());
-        assert!(queue.offer(pull(7, "ccc", false, "pull_request.synchronize", 1)).is_none());
+        assert!(
+            queue
+                .offer(pull(7, "bbb", false, "pull_request.synchronize", 2))
+                .is_none()
+        );
+        assert!(
+            queue
+                .offer(pull(7, "ccc", false, "pull_request.synchronize", 1))
+                .is_none()
+        );
         assert_eq!(queue.len(), 1);
         assert!(!queue.finished(&key), "a job still waits");
         let next = queue.take_next(&key).expect("the coalesced job");
@@ -311,6 +319,10 @@ mod tests {
         assert_eq!(queue.len(), 0, "the key is forgotten");
         assert!(queue.take_next(&key).is_none());
         // Another key gets its own worker.
-        assert!(queue.offer(pull(8, "ddd", false, "pull_request.opened", 0)).is_some());
+        assert!(
+            queue
+                .offer(pull(8, "ddd", false, "pull_request.opened", 0))
+                .is_some()
+        );
     }
 }

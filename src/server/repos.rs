@@ -7,33 +7,23 @@
 
 use std::path::PathBuf;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::git::Repo;
 
 /// What to make available before evaluating.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SyncRequest {
     /// `owner/name`, the mirror's key.
     pub repo_full_name: String,
     /// `repository.clone_url` from GitHub.
     pub clone_url: String,
     /// Installation token for https fetches; never logged (`Debug` redacts it).
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// Refs to fetch, e.g. `+refs/heads/main:refs/heads/main`, `+refs/pull/7/head:refs/pull/7/head`.
     pub fetch_refspecs: Vec<String>,
     /// Commits that must be present afterwards.
     pub want_shas: Vec<String>,
-}
-
-impl std::fmt::Debug for SyncRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncRequest")
-            .field("repo_full_name", &self.repo_full_name)
-            .field("clone_url", &self.clone_url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("fetch_refspecs", &self.fetch_refspecs)
-            .field("want_shas", &self.want_shas)
-            .finish()
-    }
 }
 
 /// Why a repository could not be made available. The message is for the operator and the
@@ -103,7 +93,7 @@ impl RepoProvider for MirrorRepos {
         let guard = self.cache.sync(
             &request.repo_full_name,
             &request.clone_url,
-            request.token.as_deref(),
+            request.token.as_ref().map(ExposeSecret::expose_secret),
             &request.fetch_refspecs,
             &request.want_shas,
         )?;

@@ -1,9 +1,11 @@
 //! Server configuration (flags or environment, see `secarch serve --help`). Secrets are held in
-//! types whose `Debug` is redacted, and no error message quotes them.
+//! `secrecy` types (redacting `Debug`, wiped on drop), and no error message quotes them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretSlice};
 
 use super::signature::WebhookSecrets;
 
@@ -13,16 +15,6 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 /// The smallest body-memory budget: one delivery of the largest size GitHub sends must fit.
 pub const MIN_BODY_MEMORY_MB: u64 = 25;
-
-/// The App's private key (PEM text); `Debug` never shows it.
-#[derive(Clone)]
-pub struct PrivateKey(pub Vec<u8>);
-
-impl std::fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PrivateKey(<redacted>)")
-    }
-}
 
 /// Log output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +103,8 @@ impl Default for HttpLimits {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub app_id: u64,
-    pub private_key: PrivateKey,
+    /// The App's private key (PEM text).
+    pub private_key: SecretSlice<u8>,
     pub webhook_secrets: WebhookSecrets,
     /// REST API root (GitHub Enterprise Server: `https://HOST/api/v3`).
     pub api_url: String,
@@ -138,7 +131,8 @@ pub struct ConfigError(pub String);
 #[derive(Debug, Clone, Default)]
 pub struct RawConfig {
     pub app_id: Option<u64>,
-    pub private_key: Option<PrivateKey>,
+    /// The App's private key (PEM text).
+    pub private_key: Option<SecretSlice<u8>>,
     pub private_key_path: Option<PathBuf>,
     pub webhook_secret: Option<WebhookSecrets>,
     pub api_url: Option<String>,
@@ -167,8 +161,8 @@ impl RawConfig {
             )
         })?;
         let private_key = match (self.private_key, self.private_key_path) {
-            (Some(k), _) if !k.0.is_empty() => k,
-            (_, Some(path)) => PrivateKey(std::fs::read(&path).map_err(|e| {
+            (Some(k), _) if !k.expose_secret().is_empty() => k,
+            (_, Some(path)) => SecretSlice::from(std::fs::read(&path).map_err(|e| {
                 ConfigError(format!(
                     "cannot read the App private key from {} ({e}); set SECARCH_PRIVATE_KEY_PATH to the .pem file downloaded from the App settings",
                     path.display()
@@ -294,7 +288,7 @@ mod tests {
     fn raw() -> RawConfig {
         RawConfig {
             app_id: Some(12),
-            private_key: Some(PrivateKey(
+            private_key: Some(SecretSlice::from(
                 b"-----BEGIN RSA PRIVATE KEY-----\nsecretbits".to_vec(),
             )),
             webhook_secret: Some(WebhookSecrets::parse("hunter2")),
@@ -313,6 +307,37 @@ mod tests {
         assert!(
             !debug.contains("secretbits") && !debug.contains("hunter2"),
             "{debug}"
+        );
+    }
+
+    /// The resolved configuration written to a log line (JSON, as in production) shows
+    /// neither the private key nor a webhook secret.
+    #[test]
+    fn a_logged_config_shows_no_secret() {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .finish();
+        let c = raw().resolve().unwrap();
+        tracing::subscriber::with_default(subscriber, || tracing::info!(config = ?c, "resolved"));
+        let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("REDACTED") && log.contains("app_id"), "{log}");
+        assert!(
+            !log.contains("secretbits") && !log.contains("hunter2"),
+            "{log}"
         );
     }
 

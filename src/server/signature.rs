@@ -6,19 +6,14 @@
 //! is then computed while the body streams in ([`Verifier`]) rather than over a buffered copy.
 
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The webhook secrets, never printed (`Debug` shows only how many there are).
-#[derive(Clone, Default)]
-pub struct WebhookSecrets(Vec<Vec<u8>>);
-
-impl std::fmt::Debug for WebhookSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WebhookSecrets(<{} redacted>)", self.0.len())
-    }
-}
+/// The webhook secrets, never printed (`secrecy`'s `Debug` shows only how many there are).
+#[derive(Debug, Clone, Default)]
+pub struct WebhookSecrets(Vec<SecretSlice<u8>>);
 
 impl WebhookSecrets {
     /// Parse a comma-separated list (`SECARCH_WEBHOOK_SECRET=new,old`); blanks are dropped.
@@ -27,7 +22,7 @@ impl WebhookSecrets {
             list.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| s.as_bytes().to_vec())
+                .map(|s| SecretSlice::from(s.as_bytes().to_vec()))
                 .collect(),
         )
     }
@@ -61,7 +56,7 @@ impl WebhookSecrets {
         let macs: Vec<HmacSha256> = self
             .0
             .iter()
-            .filter_map(|secret| HmacSha256::new_from_slice(secret).ok())
+            .filter_map(|secret| HmacSha256::new_from_slice(secret.expose_secret()).ok())
             .collect();
         (!macs.is_empty()).then_some(Verifier { expected, macs })
     }
@@ -125,7 +120,9 @@ mod tests {
         assert!(!secrets.verify(Some("sha1=abcd"), body));
         assert!(!secrets.verify(Some("sha256=zz"), body));
         assert!(!WebhookSecrets::parse("").verify(Some(&sign("", body)), body));
-        assert_eq!(format!("{secrets:?}"), "WebhookSecrets(<2 redacted>)");
+        let shown = format!("{secrets:?}");
+        assert_eq!(shown.matches("REDACTED").count(), 2, "{shown}");
+        assert!(!shown.contains("new") && !shown.contains("old"), "{shown}");
     }
 
     #[test]

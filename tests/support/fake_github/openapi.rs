@@ -18,6 +18,7 @@ pub struct Operation {
     params: Vec<Param>,
     body: Option<(bool, Value)>,
     responses: Value,
+    compiled: schema::Compiled,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,7 @@ struct Param {
 #[derive(Debug)]
 pub struct Description {
     ops: Vec<Operation>,
+    compiled: schema::Compiled,
 }
 
 /// Why a request matches no operation.
@@ -63,6 +65,7 @@ impl Description {
             .get("paths")
             .and_then(Value::as_object)
             .ok_or("description has no `paths`")?;
+        let compiled = schema::Compiled::default();
         let mut ops = Vec::new();
         for (template, item) in paths {
             let item = item.as_object().ok_or("path item is not an object")?;
@@ -103,6 +106,7 @@ impl Description {
                     params,
                     body,
                     responses: op.get("responses").cloned().unwrap_or(Value::Null),
+                    compiled: compiled.clone(),
                 });
             }
         }
@@ -114,7 +118,7 @@ impl Description {
                     .count(),
             )
         });
-        Ok(Description { ops })
+        Ok(Description { ops, compiled })
     }
 
     /// The operation `method path` calls, with its decoded path parameters.
@@ -156,7 +160,10 @@ impl Description {
             .responses
             .pointer(&format!("/{status}/content/application~1json/schema"))
         {
-            Some(schema) => schema::errors_of(schema, body, ""),
+            Some(schema) => {
+                self.compiled
+                    .errors_of(&format!("{operation_id} {status}"), schema, body)
+            }
             None => vec![format!(
                 "status {status} is not a documented answer of {operation_id}"
             )],
@@ -186,7 +193,7 @@ impl Operation {
         let mut problems = Vec::new();
         for p in self.params.iter().filter(|p| p.location == "path") {
             if let Some(raw) = path_params.get(&p.name) {
-                check_param(p, raw, &mut problems);
+                self.check_param(p, raw, &mut problems);
             }
         }
         for p in self.params.iter().filter(|p| p.location == "query") {
@@ -206,7 +213,7 @@ impl Operation {
                 ));
             }
             for v in values {
-                check_param(p, v, &mut problems);
+                self.check_param(p, v, &mut problems);
             }
         }
         for (k, _) in query {
@@ -231,7 +238,11 @@ impl Operation {
                     ));
                 }
                 match serde_json::from_slice::<Value>(body) {
-                    Ok(value) => schema::validate(schema, &value, "", &mut problems),
+                    Ok(value) => problems.extend(self.compiled.errors_of(
+                        &format!("{} body", self.id),
+                        schema,
+                        &value,
+                    )),
                     Err(e) => problems.push(format!("the request body is not JSON: {e}")),
                 }
             }
@@ -239,36 +250,37 @@ impl Operation {
         }
         problems
     }
-}
 
-/// Type a raw path/query string by its schema, then validate it.
-fn check_param(p: &Param, raw: &str, problems: &mut Vec<String>) {
-    let typed = match p.schema.get("type").and_then(Value::as_str) {
-        Some("integer") => match raw.parse::<i64>() {
-            Ok(n) => Value::from(n),
-            Err(_) => {
-                problems.push(format!(
-                    "{} parameter `{}` = {raw:?} is not an integer",
-                    p.location, p.name
-                ));
-                return;
-            }
-        },
-        Some("boolean") => match raw {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => {
-                problems.push(format!(
-                    "{} parameter `{}` = {raw:?} is not a boolean",
-                    p.location, p.name
-                ));
-                return;
-            }
-        },
-        _ => Value::String(raw.to_string()),
-    };
-    for e in schema::errors_of(&p.schema, &typed, "") {
-        problems.push(format!("{} parameter `{}`: {e}", p.location, p.name));
+    /// Type a raw path/query string by its schema, then validate it.
+    fn check_param(&self, p: &Param, raw: &str, problems: &mut Vec<String>) {
+        let typed = match p.schema.get("type").and_then(Value::as_str) {
+            Some("integer") => match raw.parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => {
+                    problems.push(format!(
+                        "{} parameter `{}` = {raw:?} is not an integer",
+                        p.location, p.name
+                    ));
+                    return;
+                }
+            },
+            Some("boolean") => match raw {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    problems.push(format!(
+                        "{} parameter `{}` = {raw:?} is not a boolean",
+                        p.location, p.name
+                    ));
+                    return;
+                }
+            },
+            _ => Value::String(raw.to_string()),
+        };
+        let key = format!("{} {} parameter {}", self.id, p.location, p.name);
+        for e in self.compiled.errors_of(&key, &p.schema, &typed) {
+            problems.push(format!("{} parameter `{}`: {e}", p.location, p.name));
+        }
     }
 }
 
@@ -355,4 +367,58 @@ fn match_segments(template: &[Segment], path: &[String]) -> Option<BTreeMap<Stri
         }
     }
     (i == path.len()).then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// The fake refuses what GitHub would: a request body and an answer that break the
+    /// description (the answers the fake builds are checked like the requests it receives).
+    #[test]
+    fn invalid_bodies_and_answers_are_reported() {
+        let Some(desc) = super::super::server::description() else {
+            return;
+        };
+        let mut answer = desc.example("pulls/get", "200").expect("GitHub's example");
+        // GitHub's own example lists a team without the `type` its schema requires.
+        answer["requested_teams"] = json!([]);
+        assert_eq!(
+            desc.check_response("pulls/get", 200, &answer),
+            Vec::<String>::new()
+        );
+        answer["state"] = json!(7);
+        answer.as_object_mut().unwrap().remove("number");
+        let problems = desc.check_response("pulls/get", 200, &answer);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("/state: 7 is not of type")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("\"number\" is a required property")),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 3, "type, enum, required: {problems:?}");
+
+        let (op, params) = desc
+            .find("POST", &super::template_segments("/repos/o/r/check-runs"))
+            .expect("checks/create");
+        let body = json!({"name": "x", "head_sha": "abc", "status": "done", "extra": 1});
+        let problems = op.validate(
+            &params,
+            &[],
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("/status: \"done\" is not one of")),
+            "{problems:?}"
+        );
+    }
 }

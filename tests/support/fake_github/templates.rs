@@ -66,8 +66,11 @@ fn encode(v: &str) -> String {
 }
 
 pub fn team(slug: &str) -> Value {
-    json!({"id": 1, "slug": slug, "name": slug, "node_id": "T_1", "url": "", "html_url": "", "permission": "pull",
-           "members_url": "", "repositories_url": "", "description": null, "privacy": "closed", "parent": null, "type": "organization"})
+    json!({"id": 1, "slug": slug, "name": slug, "node_id": "T_1", "url": "https://api.github.example/teams/1",
+           "html_url": format!("https://github.example/orgs/acme/teams/{slug}"), "permission": "pull",
+           "members_url": "https://api.github.example/teams/1/members{/member}",
+           "repositories_url": "https://api.github.example/teams/1/repos", "description": null,
+           "privacy": "closed", "parent": null, "type": "organization"})
 }
 
 /// Deep merge: objects merged key by key (patch wins), anything else replaced.
@@ -114,7 +117,11 @@ impl Templates<'_> {
         merge(
             base,
             json!({"login": login, "id": id, "type": if bot { "Bot" } else { "User" },
-            "html_url": format!("https://github.example/{login}")}),
+            // A bot's page is its App's (`[` and `]` are not allowed in a URL path).
+            "html_url": match login.strip_suffix("[bot]") {
+                Some(app) => format!("https://github.example/apps/{app}"),
+                None => format!("https://github.example/{login}"),
+            }}),
         )
     }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use defaults::{Defaults, default_policy_yaml};
 pub use file::{
-    Permission, PolicyFile, ReviewersFile, Severity, ThreatModelFormat, ThreatModelRef,
+    Permission, PolicyFile, ReviewersFile, Severity, ThreatModelFormat, ThreatModelRef, json_schema,
 };
 pub use parse::{PolicyError, parse_policy, validate_policy_text};
 
