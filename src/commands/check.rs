@@ -1,9 +1,8 @@
 //! `secarch check`: the git-native check of a range.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use super::fail;
+use super::{emit, fail};
 use crate::evaluate::{PolicySource, Range, evaluate};
 use crate::git::Repo;
 use crate::render::{render_human, render_markdown};
@@ -60,7 +59,5 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
         }
     };
-    let mut stdout = anstream::stdout();
-    let _ = stdout.write_all(out.as_bytes());
-    Ok(report.conclusion.exit_code() as u8)
+    Ok(emit(&out, report.conclusion.exit_code() as u8))
 }

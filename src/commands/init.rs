@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::fail;
+use super::{emit, fail};
 
 const DOCUMENT: &str = include_str!("../../config/init/security-architecture.md");
 const POLICY: &str = include_str!("../../config/init/secarch.yml");
@@ -44,11 +44,12 @@ pub fn init(repo: &Path, force: bool) -> u8 {
         }
         written.push(path);
     }
+    let mut out = String::new();
     for p in &written {
-        println!("created {}", p.display());
+        out += &format!("created {}\n", p.display());
     }
     for k in &kept {
-        println!("kept    {k} (exists; pass --force to overwrite)");
+        out += &format!("kept    {k} (exists; pass --force to overwrite)\n");
     }
     let todos: Vec<(usize, &str)> = DOCUMENT
         .lines()
@@ -56,11 +57,11 @@ pub fn init(repo: &Path, force: bool) -> u8 {
         .filter(|(_, l)| l.contains("TODO"))
         .map(|(i, l)| (i + 1, l.trim()))
         .collect();
-    println!(
+    out += &format!(
         "\nNext steps:\n  1. Fill in the {} TODOs in docs/security/security-architecture.md (layers, zones, boundaries, controls,\n     threats or threat_models, safety impact) — `secarch lint` shows what is still missing, with line numbers.\n  2. Name your security reviewers in .github/secarch.yml (signoff.reviewers).\n  3. Record the first review in `reviews:` and commit; from then on `secarch check` fails every change that\n     touches the architecture until the document is updated and reviewed again.",
         todos.len()
     );
-    0
+    emit(&out, 0)
 }
 
 /// Whether writing `path` stays inside `root`: its nearest existing ancestor (the file itself

@@ -1,10 +1,9 @@
 //! `secarch lint`: lint the security architecture document against the threat
 //! models, in the working tree or at a revision.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use super::fail;
+use super::{emit, fail};
 use crate::classify::Classifier;
 use crate::evaluate::lint_at;
 use crate::git::Repo;
@@ -109,8 +108,8 @@ fn run(args: &LintArgs) -> Result<u8, String> {
             strict,
         }),
     };
-    print_report(&report, args.format, &source.describe())?;
-    Ok(if report.has_errors() { 1 } else { 0 })
+    let text = render_report(&report, args.format, &source.describe())?;
+    Ok(emit(&text, if report.has_errors() { 1 } else { 0 }))
 }
 
 fn load_policy(args: &LintArgs, source: &dyn FileSource) -> Result<Policy, String> {
@@ -134,9 +133,8 @@ fn load_policy(args: &LintArgs, source: &dyn FileSource) -> Result<Policy, Strin
     }
 }
 
-fn print_report(report: &LintReport, format: LintFormat, source: &str) -> Result<(), String> {
-    let mut out = anstream::stdout();
-    let text = match format {
+fn render_report(report: &LintReport, format: LintFormat, source: &str) -> Result<String, String> {
+    Ok(match format {
         LintFormat::Json => render_lint_json(report, source).map_err(|e| e.to_string())?,
         LintFormat::Sarif => {
             serde_json::to_string_pretty(&render_sarif(&report.findings))
@@ -145,6 +143,5 @@ fn print_report(report: &LintReport, format: LintFormat, source: &str) -> Result
         }
         LintFormat::Github => render_workflow_commands(&report.findings),
         LintFormat::Human => render_lint_human(report, source),
-    };
-    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
 }

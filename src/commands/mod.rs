@@ -18,6 +18,22 @@ pub use serve::serve;
 /// Exit code: usage, configuration or repository error.
 pub const EXIT_ERROR: u8 = 2;
 
+/// Write a command's output and end with `code`. A reader that went away (`secarch config show |
+/// head -1`) ends the output quietly, as with git and ripgrep; any other write error (a full disk,
+/// a closed descriptor) is an error, because output the user asked for was lost.
+pub(crate) fn emit(text: &str, code: u8) -> u8 {
+    use std::io::Write as _;
+    let mut out = anstream::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            drop(out);
+            fail(format!("cannot write the output: {e}"))
+        }
+    }
+}
+
 /// Print an error for people and return the error exit code.
 pub(crate) fn fail(message: impl std::fmt::Display) -> u8 {
     let mut err = anstream::stderr();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{EXIT_ERROR, fail};
+use super::{EXIT_ERROR, emit, fail};
 use crate::policy::{POLICY_PATH, Policy, default_policy_yaml, parse_policy};
 use crate::source::{FileSource, WorkTree};
 
@@ -18,8 +18,7 @@ fn read_policy_file(path: &Path) -> Result<String, String> {
 /// Print the effective policy as YAML.
 pub fn config_show(repo: &Path, policy: Option<&Path>, defaults: bool) -> u8 {
     if defaults {
-        print!("{}", default_policy_yaml());
-        return 0;
+        return emit(default_policy_yaml(), 0);
     }
     // The repository's own policy is read like `secarch lint` reads it: only
     // from inside the repository (a link out is refused); --policy is the
@@ -49,12 +48,8 @@ pub fn config_show(repo: &Path, policy: Option<&Path>, defaults: bool) -> u8 {
             let source = file
                 .map(|f| format!("embedded default + {}", f.display()))
                 .unwrap_or_else(|| "embedded default".to_string());
-            println!("# effective secarch policy ({source})");
             match serde_saphyr::to_string(&p) {
-                Ok(y) => {
-                    print!("{y}");
-                    0
-                }
+                Ok(y) => emit(&format!("# effective secarch policy ({source})\n{y}"), 0),
                 Err(e) => fail(format!("cannot render the policy: {e}")),
             }
         }
@@ -73,13 +68,13 @@ pub fn config_validate(file: Option<&Path>) -> u8 {
     };
     match parse_policy(Some((&path.display().to_string(), &text))) {
         Ok(p) => {
-            println!(
-                "{}: valid ({} categories, check name {:?})",
+            let line = format!(
+                "{}: valid ({} categories, check name {:?})\n",
                 path.display(),
                 p.categories.len(),
                 p.check_name()
             );
-            0
+            emit(&line, 0)
         }
         Err(e) => {
             eprintln!("{e}");

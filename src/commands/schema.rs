@@ -16,13 +16,10 @@ pub fn policy_schema() -> String {
 /// Print one schema.
 pub fn schema(which: &str) -> u8 {
     match which {
-        "document" => print!("{DOCUMENT_SCHEMA}"),
-        "policy" => print!("{}", policy_schema()),
-        other => {
-            return super::fail(format!(
-                "unknown schema {other:?}; use `secarch schema document` or `secarch schema policy`"
-            ));
-        }
+        "document" => super::emit(DOCUMENT_SCHEMA, 0),
+        "policy" => super::emit(&policy_schema(), 0),
+        other => super::fail(format!(
+            "unknown schema {other:?}; use `secarch schema document` or `secarch schema policy`"
+        )),
     }
-    0
 }
