@@ -1,9 +1,11 @@
 //! `secarch check`: the git-native check of a range.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::{emit, fail};
-use crate::evaluate::{PolicySource, Range, evaluate};
+use crate::classify::Classifier;
+use crate::evaluate::{PolicySource, Range, evaluate, load_policy};
 use crate::git::Repo;
 use crate::render::{render_human, render_markdown};
 
@@ -39,6 +41,16 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
         None => repo.default_base().map_err(|e| e.to_string())?,
     };
     let base = repo.resolve_commit(&base_rev).map_err(|e| e.to_string())?;
+    if args.base.is_some() && base != head {
+        let merge_base = repo.merge_base(&base, &head).map_err(|e| e.to_string())?;
+        if merge_base == head {
+            return Err(format!(
+                "--head {} is an ancestor of --base {}: there is nothing between them to check. \
+                 Did you swap them? Try `secarch check --base {} --head {}`",
+                args.head, base_rev, args.head, base_rev
+            ));
+        }
+    }
     let policy = match &args.policy {
         None => PolicySource::BaseCommit,
         Some(p) => {
@@ -50,8 +62,11 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
             }
         }
     };
-    let report =
-        evaluate(&repo, &Range { base, head }, &policy, None).map_err(|e| e.to_string())?;
+    let range = Range { base, head };
+    let report = evaluate(&repo, &range, &policy, None).map_err(|e| e.to_string())?;
+    if args.head == "HEAD" {
+        warn_uncommitted(&repo, &range, &policy);
+    }
     let out = match args.format {
         OutputFormat::Human => render_human(&report),
         OutputFormat::Markdown => render_markdown(&report),
@@ -60,4 +75,54 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
         }
     };
     Ok(emit(&out, report.conclusion.exit_code() as u8))
+}
+
+/// Most uncommitted paths looked at (a working tree full of build output must not stall the
+/// check) and named in the warning.
+const UNCOMMITTED_CAP: usize = 10_000;
+const UNCOMMITTED_NAMED: usize = 5;
+
+/// A check compares commits: say so when watched files have uncommitted changes, which a
+/// newcomer's first try usually has.
+fn warn_uncommitted(repo: &Repo, range: &Range, policy: &PolicySource) {
+    let Ok(paths) = repo.uncommitted_paths(UNCOMMITTED_CAP) else {
+        return;
+    };
+    if paths.is_empty() {
+        return;
+    }
+    let Ok((policy, _)) = load_policy(repo, &range.base, policy) else {
+        return;
+    };
+    let Ok(classifier) = Classifier::new(&policy, None) else {
+        return;
+    };
+    let watched: Vec<&str> = paths
+        .iter()
+        .map(String::as_str)
+        .filter(|p| classifier.is_watched(p))
+        .collect();
+    if watched.is_empty() {
+        return;
+    }
+    let named = watched
+        .iter()
+        .take(UNCOMMITTED_NAMED)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = watched.len().saturating_sub(UNCOMMITTED_NAMED);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let mut err = anstream::stderr();
+    let style = anstyle::AnsiColor::Yellow.on_default().bold();
+    let _ = writeln!(
+        err,
+        "{style}warning{style:#}: {} uncommitted change(s) to watched files were not checked ({named}{more}): \
+         `secarch check` compares commits; commit them and run it again",
+        watched.len()
+    );
 }

@@ -10,13 +10,24 @@ use crate::classify::Trigger;
 use crate::policy::Severity;
 use crate::semdiff::Change;
 use crate::threats::ThreatStatus;
-use crate::verdict::{CheckReport, Conclusion};
+use crate::verdict::{CheckReport, Conclusion, RangeSize};
 
 const RED: Style = AnsiColor::Red.on_default().bold();
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default();
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
+
+/// "3 commits, 12 files": the size of the range, so an empty or unexpected one is visible.
+fn range_words(r: &CheckReport) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let commits = if r.range.commits >= RangeSize::MAX_COUNTED {
+        format!("{}+ commits", RangeSize::MAX_COUNTED)
+    } else {
+        plural(r.range.commits, "commit")
+    };
+    format!("{commits}, {}", plural(r.range.files, "file"))
+}
 
 fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
@@ -48,10 +59,11 @@ pub fn render_human(r: &CheckReport) -> String {
     let _ = writeln!(o, "{style}{mark} {}{style:#}", r.title);
     let _ = writeln!(
         o,
-        "{DIM}  {} {} → {} · policy: {}{DIM:#}",
+        "{DIM}  {} {} → {} · {} · policy: {}{DIM:#}",
         r.check_name,
         short(&r.base),
         short(&r.head),
+        range_words(r),
         r.policy
     );
     for (cat, ts) in by_category(&r.triggers) {
@@ -281,9 +293,10 @@ pub fn render_markdown(r: &CheckReport) -> String {
     }
     let _ = writeln!(
         o,
-        "<sub>base `{}` · head `{}` · fingerprint `{}` · policy: {}</sub>",
+        "<sub>base `{}` · head `{}` ({}) · fingerprint `{}` · policy: {}</sub>",
         short(&r.base),
         short(&r.head),
+        range_words(r),
         r.fingerprint.get(..19).unwrap_or(&r.fingerprint),
         md_escape(&r.policy)
     );
@@ -333,6 +346,7 @@ mod tests {
         let document = DocumentState {
             path: Some("docs/security/security-architecture.md".into()),
             exists: true,
+            deleted: false,
             changed: false,
             content_changed: false,
             reviews_added: vec![],

@@ -16,7 +16,9 @@ use crate::review_history::GitReviewHistory;
 use crate::semdiff::{Side as SemSide, semantic_diff};
 use crate::source::FileSource;
 use crate::threats::{ThreatRegistry, build_registry};
-use crate::verdict::{AddedReview, CheckReport, DocumentState, SignoffState, VerdictInput, decide};
+use crate::verdict::{
+    AddedReview, CheckReport, DocumentState, RangeSize, SignoffState, VerdictInput, decide,
+};
 
 /// Where the policy comes from.
 #[derive(Debug, Clone)]
@@ -190,10 +192,24 @@ pub fn evaluate_with(
         findings,
     );
     report.semantic_diff = semantic;
+    report.range = RangeSize {
+        commits: repo.count_commits(&report.base, &range.head, RangeSize::MAX_COUNTED)?,
+        files: changes.changes.len(),
+    };
+    if report.range.commits == 0 && report.triggers.is_empty() && !report.document.deleted {
+        report.title = format!(
+            "Nothing to check: the range is empty (head {} is the merge-base)",
+            short_id(&range.head)
+        );
+    }
     if changes.changes.len() >= DROP_LATER_MIN_CHANGES {
         drop_later((changes, classifier));
     }
     Ok(report)
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 /// Change sets at least this large are freed on a thread of their own.
@@ -338,6 +354,7 @@ fn document_state(document: Option<&str>, base: &DocAt, head: &DocAt) -> Documen
     DocumentState {
         path: Some(path.to_string()),
         exists: head.bytes.is_some(),
+        deleted: base.bytes.is_some() && head.bytes.is_none(),
         changed,
         content_changed,
         reviews_added,

@@ -135,6 +135,30 @@ impl Repo {
         self.git.workdir()
     }
 
+    /// Paths with uncommitted changes in the working tree or the index (new, modified, deleted,
+    /// renamed; ignored files left out), at most `cap`: a check compares commits, so these were
+    /// not checked. Empty for a bare repository.
+    pub fn uncommitted_paths(&self, cap: usize) -> Result<Vec<String>, GitError> {
+        if self.git.is_bare() {
+            return Ok(Vec::new());
+        }
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = self
+            .git
+            .statuses(Some(&mut options))
+            .map_err(ctx("cannot read the working tree's status"))?;
+        Ok(statuses
+            .iter()
+            .filter_map(|e| e.path().ok().map(str::to_string))
+            .take(cap)
+            .collect())
+    }
+
     /// Whether this is a shallow clone (history may be missing).
     pub fn is_shallow(&self) -> bool {
         self.git.is_shallow()

@@ -121,6 +121,22 @@ impl Repo {
         Ok(out)
     }
 
+    /// How many commits are reachable from `head` and not from `base` (`git rev-list --count
+    /// base..head`), counting at most `cap`: the size of a range, told to the user.
+    pub fn count_commits(&self, base: &str, head: &str, cap: usize) -> Result<usize, GitError> {
+        let mut walk = self.git.revwalk().map_err(ctx("cannot walk history"))?;
+        walk.push(self.commit_oid(head)?)
+            .map_err(ctx(format!("cannot walk history from {head}")))?;
+        walk.hide(self.commit_oid(base)?)
+            .map_err(ctx(format!("cannot walk history since {base}")))?;
+        let mut n = 0;
+        for oid in walk.take(cap) {
+            oid.map_err(ctx("cannot walk history"))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Commits reachable from `head` but not from `since_exclusive` (empty:
     /// the whole history) that changed at least one path passing `filter`,
     /// newest first, at most `limit`. A merge commit counts only for paths it

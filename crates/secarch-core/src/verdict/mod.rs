@@ -14,7 +14,7 @@ use crate::classify::Trigger;
 use crate::lint::Finding;
 use crate::policy::Severity;
 
-pub use report::CheckReport;
+pub use report::{CheckReport, RangeSize};
 
 /// The check's outcome. Serialised as GitHub check-run conclusions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,6 +61,9 @@ pub struct DocumentState {
     pub path: Option<String>,
     /// The document exists at head.
     pub exists: bool,
+    /// The document existed at the base and the change deleted it (or moved it away from the
+    /// configured path): never "updated", always a failure.
+    pub deleted: bool,
     /// The file changed in the range at all.
     pub changed: bool,
     /// The file changed outside its review log (prose, diagrams, controls, …).
@@ -162,7 +165,7 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     for t in input.triggers {
         *categories.entry(t.category.clone()).or_default() += 1;
     }
-    if input.triggers.is_empty() {
+    if input.triggers.is_empty() && !input.document.deleted {
         return Verdict {
             conclusion: Conclusion::Success,
             triggered: false,
@@ -180,7 +183,16 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     let mut reasons = Vec::new();
 
     // 1. The document exists and lints clean.
-    if !doc.exists {
+    if doc.deleted {
+        reasons.push(Reason {
+            requirement: Requirement::DocumentExists,
+            met: false,
+            message: format!("{doc_name} was deleted in this change"),
+            action: Some(format!(
+                "Restore {doc_name} (revert its deletion): the security architecture must stay documented. If it moved, set `document:` in .github/secarch.yml to the new path."
+            )),
+        });
+    } else if !doc.exists {
         reasons.push(Reason {
             requirement: Requirement::DocumentExists,
             met: false,
@@ -227,12 +239,18 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     let no_change_signoff = input
         .signoffs
         .and_then(|s| s.valid.iter().find(|v| v.no_change_rationale.is_some()));
-    let updated = doc.content_changed;
-    let what = trigger_summary(input.triggers, &categories);
+    let updated = doc.content_changed && doc.exists;
+    let what = if input.triggers.is_empty() {
+        format!("{doc_name} deleted")
+    } else {
+        trigger_summary(input.triggers, &categories)
+    };
     reasons.push(Reason {
         requirement: Requirement::DocumentUpdated,
         met: updated || no_change_review.is_some() || no_change_signoff.is_some(),
-        message: if updated {
+        message: if doc.deleted {
+            format!("{doc_name} was deleted, not updated")
+        } else if updated {
             format!("{doc_name} was updated in this change")
         } else if let Some(r) = no_change_review {
             format!("{} recorded that no document change is needed", r.reviewer)
@@ -314,6 +332,7 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
             .iter()
             .find(|r| !r.met)
             .map(|r| match r.requirement {
+                Requirement::DocumentExists if doc.deleted => "document deleted",
                 Requirement::DocumentExists => "document missing",
                 Requirement::LintClean => "document has lint errors",
                 Requirement::DocumentUpdated => "document not updated",

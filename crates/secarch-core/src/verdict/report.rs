@@ -18,6 +18,8 @@ pub struct CheckReport {
     pub base: String,
     /// The head commit id.
     pub head: String,
+    /// How big the range is: commits from the merge-base to head, files changed.
+    pub range: RangeSize,
     /// Content fingerprint of the head commit (sign-offs bind to it).
     pub fingerprint: String,
     /// The check run's name from the policy.
@@ -38,6 +40,21 @@ pub struct CheckReport {
     /// Notes for people that do not change the conclusion (e.g. lint skipped).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The size of the checked range, so an empty or unexpected range is visible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RangeSize {
+    /// Commits reachable from head and not from the merge-base (counted up to
+    /// [`RangeSize::MAX_COUNTED`]).
+    pub commits: usize,
+    /// Files added, modified, deleted or renamed between the merge-base and head.
+    pub files: usize,
+}
+
+impl RangeSize {
+    /// Commits counted at most; a longer range shows this number.
+    pub const MAX_COUNTED: usize = 100_000;
 }
 
 impl CheckReport {
@@ -64,6 +81,7 @@ impl CheckReport {
             title: verdict.title,
             base,
             head,
+            range: RangeSize::default(),
             fingerprint,
             check_name,
             policy,

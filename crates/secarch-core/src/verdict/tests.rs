@@ -20,6 +20,7 @@ fn doc(exists: bool, content_changed: bool, reviews: &[(&str, Option<&str>)]) ->
     DocumentState {
         path: Some("docs/security/security-architecture.md".into()),
         exists,
+        deleted: false,
         changed: content_changed || !reviews.is_empty(),
         content_changed,
         reviews_added: reviews
@@ -215,4 +216,29 @@ fn report_serialises_triggers_and_document() {
     assert_eq!(json["triggers"][0]["change"], "modified");
     assert_eq!(json["triggers"][0]["old_path"], serde_json::Value::Null);
     assert_eq!(json["document"]["changed"], false);
+}
+
+#[test]
+fn a_deleted_document_fails_even_when_nothing_else_triggered() {
+    let mut d = doc(false, true, &[]);
+    d.deleted = true;
+    for triggers in [vec![], vec![trig("container", "Dockerfile")]] {
+        let v = decide(&input(&triggers, &d));
+        assert_eq!(v.conclusion, Conclusion::Failure, "{v:?}");
+        assert!(v.title.contains("document deleted"), "{}", v.title);
+        let updated = v
+            .reasons
+            .iter()
+            .find(|r| r.requirement == Requirement::DocumentUpdated)
+            .unwrap();
+        assert!(
+            !updated.met,
+            "a deleted document is never 'updated': {updated:?}"
+        );
+        assert!(
+            v.next_steps()[0].starts_with("Restore "),
+            "{:?}",
+            v.next_steps()
+        );
+    }
 }
