@@ -23,7 +23,7 @@ use crate::position::Pos;
 
 /// Parse one JSON value (with surrounding white space).
 pub fn parse(text: &str) -> Result<Node, Error> {
-    check_input(text).map_err(|e| Error::Limit(Pos::new(1, 1), e))?;
+    check_input(text).map_err(|e| Error::Limit(Pos::UNKNOWN, e))?;
     let mut p = Parser {
         b: text.as_bytes(),
         text,

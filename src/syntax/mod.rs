@@ -26,7 +26,8 @@ use crate::position::Pos;
 pub enum Error {
     /// Not valid in its format: where, and the parser's message.
     Syntax(Pos, String),
-    /// Over one of the shared limits, and where it was reached.
+    /// Over one of the shared limits, and where it was reached (unknown for
+    /// text over the size limit, which is refused before it is read).
     Limit(Pos, LimitError),
 }
 

@@ -18,7 +18,7 @@ const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// Parse a TOML document into a mapping.
 pub fn parse(text: &str) -> Result<Node, Error> {
     let start = Pos::new(1, 1);
-    check_input(text).map_err(|e| Error::Limit(start, e))?;
+    check_input(text).map_err(|e| Error::Limit(Pos::UNKNOWN, e))?;
     // These counts over-estimate (strings included), which only refuses oddities:
     // a manifest nests a few levels.
     if bracket_depth(text) > MAX_DEPTH || max_dots_per_line(text) > MAX_DEPTH {

@@ -4,8 +4,9 @@
 //! Why events and not serde: events carry each scalar's exact text and style and
 //! the span of every node, and the builder is a loop with an explicit stack, so
 //! deep input costs heap, not the thread's stack (serde's visitors took ~65 KiB
-//! of stack a level in debug builds). Tags are ignored: nothing is constructed
-//! from a tag. Aliases are expanded by copying the anchored subtree, and every
+//! of stack a level in debug builds). Tags are ignored — nothing is constructed
+//! from a tag — except the core schema's `!!str` (a string, whatever it looks
+//! like) and `!!binary` (its text, base64-decoded, as serde-saphyr reads it). Aliases are expanded by copying the anchored subtree, and every
 //! node and every copy is charged to a [`Budget`] of nodes *and* bytes before it
 //! is made: a 2 MiB anchored string aliased 3,000 times is one node per alias
 //! but 6 GB, and stops after a few dozen copies. Merge keys (`<<: *base`) add
@@ -74,7 +75,7 @@ impl Reader {
             root: None,
             docs: Vec::new(),
         };
-        check_input(text).map_err(|e| Error::Limit(b.pos_of(0, 0), e))?;
+        check_input(text).map_err(|e| Error::Limit(Pos::UNKNOWN, e))?;
         let mut options = Options::default();
         options.emit_comments = false;
         // The parser refuses raw nesting deeper than the shared limit (reported as
@@ -157,14 +158,32 @@ impl Builder {
 
     fn event(&mut self, event: Event<'_>, pos: Pos) -> Result<(), Error> {
         match event {
-            Event::Scalar(text, style, anchor, _tag) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 self.count(text.len(), false, pos)?;
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     _ => Style::Block,
                 };
-                self.complete(Node::scalar_node(pos, text, style), anchor)?;
+                // `!!str`, `!!binary`: the handle of YAML's own tags.
+                let core = tag.as_ref().filter(|t| t.handle() == "tag:yaml.org,2002:");
+                let node = match core.map(|t| t.suffix()) {
+                    Some("str") => Node::scalar_node(pos, text, Style::Quoted),
+                    Some("binary") => match base64(&text) {
+                        Some(bytes) => {
+                            let text = String::from_utf8_lossy(&bytes).into_owned();
+                            Node::scalar_node(pos, text, Style::Quoted)
+                        }
+                        None => {
+                            return Err(Error::Syntax(
+                                pos,
+                                "invalid base64 in a `!!binary` value".to_string(),
+                            ));
+                        }
+                    },
+                    _ => Node::scalar_node(pos, text, style),
+                };
+                self.complete(node, anchor)?;
             }
             Event::SequenceStart(_, anchor, _) => {
                 self.count(0, true, pos)?;
@@ -272,6 +291,30 @@ impl Builder {
     }
 }
 
+/// Standard base64 (white space ignored, padding optional).
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
 fn is_merge_key(k: &Node) -> bool {
     matches!(&k.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
 }
@@ -317,6 +360,13 @@ mod tests {
         assert_eq!(root.at("d").kind(), Kind::Bool(true));
         assert!(root.at("d").is_true() && root.at("e").is_true());
         assert_eq!(root.at("e").as_str(), Some("yes"));
+        let tagged = one("s: !!str 2
+b: !!binary aGVsbG8=
+c: !custom 3
+");
+        assert_eq!(tagged.at("s").kind(), Kind::String);
+        assert_eq!(tagged.at("b").as_str(), Some("hello"));
+        assert_eq!(tagged.at("c").kind(), Kind::Number);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::policy::ThreatModelFormat;
 use crate::source::MAX_FILE_BYTES;
 
 use super::load::parse_tree;
-use super::node::Node;
+use super::node::{Lenient, Node};
 
 /// Words at least one of which every supported model contains; a file without
 /// any is not parsed at all.

@@ -18,7 +18,6 @@ use serde::Serialize;
 use crate::position::Pos;
 
 mod detect;
-mod json;
 mod load;
 mod native;
 mod node;
