@@ -291,29 +291,20 @@ impl Mapping {
                 return Ok(());
             }
         };
+        let entry = Entry {
+            key: key.pos,
+            value,
+        };
         match self.entries.get_mut(&text) {
-            Some(_) if refuse_repeats => Err(text),
+            Some(_) if refuse_repeats => return Err(text),
             Some(e) => {
-                let old = std::mem::replace(
-                    e,
-                    Entry {
-                        key: key.pos,
-                        value,
-                    },
-                );
+                let old = std::mem::replace(e, entry);
                 let old_key = Node::scalar_node(old.key, text, Style::Plain);
                 self.others.push((old_key, old.value));
-                Ok(())
             }
-            None => {
-                let entry = Entry {
-                    key: key.pos,
-                    value,
-                };
-                self.entries.insert(text, entry);
-                Ok(())
-            }
+            None => _ = self.entries.insert(text, entry),
         }
+        Ok(())
     }
 
     /// The entries of a YAML merge key's mapping (`<<: *base`) whose keys are

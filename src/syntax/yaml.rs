@@ -213,17 +213,14 @@ impl Builder {
                         merges,
                         ..
                     }) => {
-                        for source in merges {
-                            match source.value {
-                                Value::Map(m) => map.merge(m),
-                                Value::Seq(items) => items
-                                    .into_iter()
-                                    .filter_map(|i| match i.value {
-                                        Value::Map(m) => Some(m),
-                                        _ => None,
-                                    })
-                                    .for_each(|m| map.merge(m)),
-                                Value::Scalar(_) => {}
+                        // `<<: *a` or `<<: [*a, *b]`; anything else merges nothing.
+                        let sources = merges.into_iter().flat_map(|m| match m.value {
+                            Value::Seq(items) => items,
+                            _ => vec![m],
+                        });
+                        for source in sources {
+                            if let Value::Map(m) = source.value {
+                                map.merge(m);
                             }
                         }
                         (
