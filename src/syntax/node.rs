@@ -110,7 +110,7 @@ impl Node {
     }
 
     pub fn is_null(&self) -> bool {
-        self.kind() == Kind::Null
+        matches!(&self.value, Value::Scalar(s) if s.is_null())
     }
 
     pub fn is_map(&self) -> bool {
@@ -131,7 +131,7 @@ impl Node {
     /// The text of any scalar but null, as written (`true`, `8080`, `web`).
     pub fn scalar(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar(s) if s.kind() != Kind::Null => Some(&s.text),
+            Value::Scalar(s) if !s.is_null() => Some(&s.text),
             _ => None,
         }
     }
@@ -230,6 +230,12 @@ impl Node {
 }
 
 impl Scalar {
+    /// `~`, `null` or nothing, unquoted (cheaper than [`Scalar::kind`]).
+    pub fn is_null(&self) -> bool {
+        self.style == Style::Plain
+            && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
     /// Null, boolean, number or string: plain scalars by the YAML 1.2 core
     /// schema, every other style is a string.
     pub fn kind(&self) -> Kind {
@@ -285,7 +291,7 @@ impl Mapping {
         refuse_repeats: bool,
     ) -> Result<(), String> {
         let text = match key.value {
-            Value::Scalar(s) if s.kind() != Kind::Null => s.text,
+            Value::Scalar(s) if !s.is_null() => s.text,
             _ => {
                 self.others.push((key, value));
                 return Ok(());
@@ -295,16 +301,20 @@ impl Mapping {
             key: key.pos,
             value,
         };
-        match self.entries.get_mut(&text) {
-            Some(_) if refuse_repeats => return Err(text),
-            Some(e) => {
-                let old = std::mem::replace(e, entry);
-                let old_key = Node::scalar_node(old.key, text, Style::Plain);
+        // One hash per key: the entry API, not a lookup then an insert.
+        match self.entries.entry(text) {
+            indexmap::map::Entry::Occupied(o) if refuse_repeats => Err(o.key().clone()),
+            indexmap::map::Entry::Occupied(mut o) => {
+                let old = std::mem::replace(o.get_mut(), entry);
+                let old_key = Node::scalar_node(old.key, o.key().clone(), Style::Plain);
                 self.others.push((old_key, old.value));
+                Ok(())
             }
-            None => _ = self.entries.insert(text, entry),
+            indexmap::map::Entry::Vacant(v) => {
+                v.insert(entry);
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// The entries of a YAML merge key's mapping (`<<: *base`) whose keys are
@@ -333,7 +343,7 @@ impl Mapping {
             .collect();
         for (k, v) in &self.others {
             let name = match &k.value {
-                Value::Scalar(s) if s.kind() != Kind::Null => Some(s.text.as_str()),
+                Value::Scalar(s) if !s.is_null() => Some(s.text.as_str()),
                 _ => None,
             };
             all.push((name, k.pos, v));

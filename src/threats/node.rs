@@ -32,7 +32,7 @@ impl Lenient for Node {
 
     fn text(&self) -> Option<String> {
         match &self.value {
-            Value::Scalar(s) if s.kind() != Kind::Null => Some(s.text.trim())
+            Value::Scalar(s) if !s.is_null() => Some(s.text.trim())
                 .filter(|t| !t.is_empty())
                 .map(str::to_string),
             _ => None,
