@@ -39,7 +39,10 @@ fn an_empty_range_says_so() {
     let r = repo_with_feature();
     let (code, human, err) = outcome(&secarch(&["check", "--base", "HEAD"], r.path()));
     assert_eq!(code, 0, "{err}");
-    assert!(human.contains("Nothing to check: the range is empty"), "{human}");
+    assert!(
+        human.contains("Nothing to check: the range is empty"),
+        "{human}"
+    );
     assert!(human.contains("0 commits, 0 files"), "{human}");
 }
 
@@ -66,7 +69,9 @@ fn uncommitted_watched_changes_are_named_not_silently_passed() {
     let (code, _, err) = outcome(&secarch(&["check", "--base", "main"], r.path()));
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("warning: 1 uncommitted change(s) to watched files were not checked (Dockerfile)"),
+        err.contains(
+            "warning: 1 uncommitted change(s) to watched files were not checked (Dockerfile)"
+        ),
         "{err}"
     );
     // A clean tree, or a head other than the working tree's, gives no warning.
@@ -88,6 +93,9 @@ fn deleting_the_document_fails_and_says_the_document_is_gone() {
     assert_eq!(json["document"]["deleted"], true);
     let (_, human, _) = outcome(&secarch(&["check", "--base", "main"], r.path()));
     assert!(human.contains("was deleted in this change"), "{human}");
-    assert!(!human.contains("was updated"), "never counted as updated: {human}");
+    assert!(
+        !human.contains("was updated"),
+        "never counted as updated: {human}"
+    );
     assert!(human.contains("Restore"), "{human}");
 }

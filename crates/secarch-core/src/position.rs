@@ -54,6 +54,14 @@ impl LineIndex {
         let line = self.starts.partition_point(|&s| s <= offset);
         u32::try_from(line).unwrap_or(u32::MAX)
     }
+
+    /// The line and column (in characters) of byte `offset` of `text`.
+    pub fn pos_of(&self, text: &str, offset: usize) -> Pos {
+        let line = self.line_of(offset);
+        let start = self.starts[line as usize - 1];
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        Pos::new(line, u32::try_from(column).unwrap_or(u32::MAX))
+    }
 }
 
 #[cfg(test)]

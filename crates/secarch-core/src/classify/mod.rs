@@ -37,7 +37,6 @@ mod matcher;
 mod sets;
 mod signals;
 pub(crate) mod text;
-mod tree;
 
 #[cfg(test)]
 mod tests;

@@ -3,8 +3,8 @@
 //! node's position and carrying on with whatever can be read.
 
 use super::Diagnostic;
-use super::yaml::{Kind, Node};
 use crate::position::{At, Pos};
+use crate::syntax::{Kind, Node, Value};
 
 /// Collects diagnostics while mapping.
 #[derive(Default)]
@@ -25,7 +25,8 @@ impl Sink {
 /// The entries of one mapping, checked against the fields it may have.
 pub struct Fields<'n> {
     pub pos: Pos,
-    entries: Vec<(&'n str, &'n Node, &'n Node)>,
+    /// (name, key position, value) in source order.
+    entries: Vec<(&'n str, Pos, &'n Node)>,
 }
 
 impl<'n> Fields<'n> {
@@ -33,37 +34,38 @@ impl<'n> Fields<'n> {
     /// messages (e.g. `control SC-01`). Unknown keys are reported with the
     /// closest valid name; duplicates are reported and the first one wins.
     pub fn of(node: &'n Node, allowed: &[&str], what: &str, sink: &mut Sink) -> Option<Fields<'n>> {
-        let Kind::Map(entries) = &node.kind else {
+        let Some(mapping) = node.mapping() else {
             if !node.is_null() {
                 sink.error(
                     node.pos,
                     format!(
                         "{what} must be a mapping (key: value), not {}",
-                        node.kind_name()
+                        kind_name(node)
                     ),
                 );
             }
             return None;
         };
+        let entries = mapping.written();
         let mut fields = Fields {
             pos: node.pos,
             entries: Vec::with_capacity(entries.len()),
         };
-        for (key, value) in entries {
-            let Some(name) = key.as_str() else {
+        for (name, key, value) in entries {
+            let Some(name) = name else {
                 sink.error(
-                    key.pos,
+                    key,
                     format!("{what} has a key that is not text; use plain field names"),
                 );
                 continue;
             };
             if !allowed.contains(&name) {
-                sink.error(key.pos, unknown_field_message(name, allowed, what));
+                sink.error(key, unknown_field_message(name, allowed, what));
                 continue;
             }
             if fields.entries.iter().any(|(n, _, _)| *n == name) {
                 sink.error(
-                    key.pos,
+                    key,
                     format!("{what} has `{name}` twice; keep one (the first one is used)"),
                 );
                 continue;
@@ -85,12 +87,12 @@ impl<'n> Fields<'n> {
         self.entries
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(_, k, _)| k.pos)
+            .map(|(_, k, _)| *k)
     }
 
     /// Keys present, in source order, with their positions.
     pub fn keys(&self) -> impl Iterator<Item = (&'n str, Pos)> + '_ {
-        self.entries.iter().map(|(n, k, _)| (*n, k.pos))
+        self.entries.iter().map(|(n, k, _)| (*n, *k))
     }
 
     /// A text field (`None` when absent or null).
@@ -102,9 +104,9 @@ impl<'n> Fields<'n> {
     /// A boolean field.
     pub fn flag(&self, name: &str, what: &str, sink: &mut Sink) -> Option<At<bool>> {
         let node = self.get(name)?;
-        match &node.kind {
-            Kind::Null => None,
-            Kind::Scalar { text, .. } => match text.as_str() {
+        match &node.value {
+            _ if node.is_null() => None,
+            Value::Scalar(s) => match s.text.as_str() {
                 "true" | "True" | "TRUE" => Some(At::new(true, node.pos)),
                 "false" | "False" | "FALSE" => Some(At::new(false, node.pos)),
                 other => {
@@ -120,7 +122,7 @@ impl<'n> Fields<'n> {
                     node.pos,
                     format!(
                         "{what}: `{name}` must be true or false, not {}",
-                        node.kind_name()
+                        kind_name(node)
                     ),
                 );
                 None
@@ -145,14 +147,11 @@ impl<'n> Fields<'n> {
 /// `"{kind} {id}"` for a mapping item with a text `id`, else `"a {kind}"`:
 /// how messages name the item.
 pub fn label(node: &Node, kind: &str) -> String {
-    let id = match &node.kind {
-        Kind::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some("id"))
-            .and_then(|(_, v)| v.as_str())
-            .filter(|id| !id.trim().is_empty()),
-        _ => None,
-    };
+    let id = node
+        .mapping()
+        .and_then(|m| m.written().into_iter().find(|(k, _, _)| *k == Some("id")))
+        .and_then(|(_, _, v)| v.scalar())
+        .filter(|id| !id.trim().is_empty());
     match id {
         Some(id) => format!("{kind} {id}"),
         None => format!("a {kind}"),
@@ -161,14 +160,15 @@ pub fn label(node: &Node, kind: &str) -> String {
 
 /// The items of a list node (a lone scalar is reported and taken as one item).
 pub fn items<'n>(node: &'n Node, what: &str, sink: &mut Sink) -> Vec<&'n Node> {
-    match &node.kind {
-        Kind::Null => Vec::new(),
-        Kind::Seq(items) => items.iter().collect(),
-        Kind::Scalar { text, .. } => {
+    match &node.value {
+        _ if node.is_null() => Vec::new(),
+        Value::Seq(items) => items.iter().collect(),
+        Value::Scalar(s) => {
+            let text = &s.text;
             sink.error(node.pos, format!("{what} must be a list; write [{text}]"));
             vec![node]
         }
-        Kind::Map(_) => {
+        Value::Map(_) => {
             sink.error(
                 node.pos,
                 format!("{what} must be a list, not a mapping; start each item with `- `"),
@@ -180,16 +180,26 @@ pub fn items<'n>(node: &'n Node, what: &str, sink: &mut Sink) -> Vec<&'n Node> {
 
 /// A text value (`None` for null; reported when it is a list or mapping).
 pub fn text(node: &Node, what: &str, sink: &mut Sink) -> Option<At<String>> {
-    match &node.kind {
-        Kind::Null => None,
-        Kind::Scalar { text, .. } => Some(At::new(text.clone(), node.pos)),
+    match &node.value {
+        _ if node.is_null() => None,
+        Value::Scalar(s) => Some(At::new(s.text.clone(), node.pos)),
         _ => {
             sink.error(
                 node.pos,
-                format!("{what} must be a single value, not {}", node.kind_name()),
+                format!("{what} must be a single value, not {}", kind_name(node)),
             );
             None
         }
+    }
+}
+
+/// A short name of the node's kind, for messages.
+fn kind_name(node: &Node) -> &'static str {
+    match node.kind() {
+        Kind::Null => "an empty value",
+        Kind::Seq => "a list",
+        Kind::Map => "a mapping",
+        _ => "a single value",
     }
 }
 

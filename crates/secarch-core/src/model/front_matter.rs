@@ -6,9 +6,9 @@
 use super::date::Date;
 use super::document::*;
 use super::fields::{Fields, Sink, items, label, value_hint};
-use super::yaml::Node;
 use crate::policy::{ThreatModelFormat, ThreatModelRef};
 use crate::position::At;
+use crate::syntax::Node;
 
 /// The only schema this version reads.
 pub const SCHEMA: &str = "secarch/v1";

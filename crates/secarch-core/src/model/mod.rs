@@ -11,7 +11,6 @@ pub mod document;
 mod fields;
 mod front_matter;
 pub mod split;
-mod yaml;
 
 use serde::Serialize;
 
@@ -114,9 +113,14 @@ pub fn parse_document(path: &str, text: &str) -> ParsedDocument {
         }
         split::FenceState::Closed => {
             doc.front_matter_pos = Pos::new(1, 1);
-            doc.front_matter = match yaml::parse(parts.yaml, parts.yaml_first_line) {
+            let reader = crate::syntax::yaml::Reader {
+                first_line: parts.yaml_first_line,
+                ..Default::default()
+            };
+            doc.front_matter = match reader.first_document(parts.yaml) {
                 Err(e) => {
-                    sink.error(e.pos, e.message);
+                    let (pos, message) = yaml_error(e, parts.yaml_first_line);
+                    sink.error(pos, message);
                     FrontMatterStatus::Unreadable
                 }
                 Ok(None) => {
@@ -195,3 +199,19 @@ impl Document {
 
 #[cfg(test)]
 mod tests;
+
+/// The SA002 position and message for a front matter that cannot be read.
+fn yaml_error(e: crate::syntax::Error, first_line: u32) -> (Pos, String) {
+    use crate::syntax::Error;
+    match e {
+        Error::Syntax(pos, info) => (pos, format!("YAML syntax error: {info}")),
+        Error::Limit(pos, e) => {
+            let pos = if pos.is_known() {
+                pos
+            } else {
+                Pos::new(first_line, 1)
+            };
+            (pos, e.explain("the front matter"))
+        }
+    }
+}

@@ -4,8 +4,8 @@
 use crate::policy::ThreatModelFormat;
 use crate::source::MAX_FILE_BYTES;
 
+use super::lenient::{Lenient, Node};
 use super::loader::parse_tree;
-use super::node::Node;
 
 /// Words at least one of which every supported model contains; a file without
 /// any is not parsed at all.

@@ -5,8 +5,7 @@ use crate::policy::{ThreatModelFormat, ThreatModelRef};
 use crate::position::Pos;
 use crate::source::{FileSource, MAX_FILE_BYTES, is_safe_relative};
 
-use super::json::parse_json;
-use super::node::{Node, parse_yaml};
+use super::lenient::{Node, parse_json, parse_yaml};
 use super::{Threat, ThreatRegistry, native, otm, threagile, threat_dragon, tmbom};
 
 /// Why a threat model could not be read. Messages say what to do next; they
@@ -204,7 +203,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, LoadError> {
 pub(crate) fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
     if text.trim().is_empty() {
         // An empty file is an empty document; each adapter says what it lacks.
-        return Ok(Node::new(Pos::new(1, 1), super::node::Value::Null));
+        return Ok(Node::null(Pos::new(1, 1)));
     }
     let lower = file.to_ascii_lowercase();
     if lower.ends_with(".json") {

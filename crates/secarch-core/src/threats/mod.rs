@@ -18,10 +18,9 @@ use serde::Serialize;
 use crate::position::Pos;
 
 mod detect;
-mod json;
+mod lenient;
 mod loader;
 mod native;
-mod node;
 mod norm;
 mod otm;
 #[cfg(test)]

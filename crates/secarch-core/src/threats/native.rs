@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::lenient::{Lenient, Node, clamp};
 use super::loader::{LoadError, parse_tree};
-use super::node::{Node, Value, clamp};
 use super::norm::{self, is_not_applicable};
 use super::{Threat, ThreatStatus};
 use crate::position::Pos;
@@ -68,11 +68,11 @@ fn shift(e: LoadError, offset: u32) -> LoadError {
 
 fn threats_from(path: &str, list: &Node, offset: u32) -> Result<Vec<Threat>, LoadError> {
     let at = |p: Pos| Pos::new(p.line.saturating_add(offset), p.column);
-    if !matches!(list.value, Value::Seq(_) | Value::Null) {
+    if !(list.is_seq() || list.is_null()) {
         return Err(LoadError::shape(
             path,
             at(list.pos),
-            format!("`threats:` is {}; write a list of threats", list.kind()),
+            format!("`threats:` is {}; write a list of threats", list.what()),
         ));
     }
     let mut seen: HashMap<String, Pos> = HashMap::new();
@@ -84,7 +84,7 @@ fn threats_from(path: &str, list: &Node, offset: u32) -> Result<Vec<Threat>, Loa
                 at(entry.pos),
                 format!(
                     "a threat is {}; write a mapping like `- {{id: T-01, title: ..., severity: high, status: open}}`",
-                    entry.kind()
+                    entry.what()
                 ),
             ));
         }

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
+use super::lenient::{Lenient, Node};
 use super::loader::{LoadError, parse_tree};
-use super::node::Node;
 use super::norm::{self, is_not_applicable, worst};
 use super::{Threat, ThreatStatus};
 
@@ -28,7 +28,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Threat>, LoadError> {
                 if root.is_map() {
                     "other keys"
                 } else {
-                    root.kind()
+                    root.what()
                 }
             ),
         ));
@@ -58,7 +58,7 @@ pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Threat>, LoadError> {
                 t.pos,
                 format!(
                     "an entry of `threats` is {}; expected a threat with `id` and `name`",
-                    t.kind()
+                    t.what()
                 ),
             ));
         }

@@ -17,9 +17,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::json::parse_json;
+use super::lenient::{Lenient, Node, parse_json};
 use super::loader::{LoadError, decode, join, parent_dir, parse_tree};
-use super::node::{Key, Node};
 use super::norm::{self, strip_html, worst};
 use super::{Threat, ThreatStatus};
 use crate::position::Pos;
@@ -154,15 +153,16 @@ pub(super) fn parse(
     let mut risks: Vec<Risk> = risks_json(&ctx)?;
     let mut categories: Vec<Threat> = Vec::new();
     for (i, f) in ctx.files.iter().enumerate() {
-        for (k, v) in f.root.at("risk_tracking").entries() {
-            let id = k.name.trim();
+        for (k, e) in f.root.at("risk_tracking").entries() {
+            let id = k.trim();
             if !id.is_empty() {
-                let t = threat(&f.path, id, String::new(), None, tracking_status(v), k.pos);
+                let status = tracking_status(&e.value);
+                let t = threat(&f.path, id, String::new(), None, status, e.key);
                 tracking.push((t, id.to_string()));
             }
         }
-        for (k, cat) in f.root.at("individual_risk_categories").entries() {
-            category(f, cat, Some(k), &mut categories, &mut risks);
+        for (k, e) in f.root.at("individual_risk_categories").entries() {
+            category(f, &e.value, Some((k, e.key)), &mut categories, &mut risks);
         }
         for cat in f.root.at("custom_risk_categories").items() {
             category(f, cat, None, &mut categories, &mut risks);
@@ -315,12 +315,12 @@ fn word_status(raw: &str) -> ThreatStatus {
 fn category(
     f: &File,
     cat: &Node,
-    key: Option<&Key>,
+    key: Option<(&str, Pos)>,
     categories: &mut Vec<Threat>,
     risks: &mut Vec<Risk>,
 ) {
     let Some(id) = cat.at("id").text().or_else(|| {
-        key.map(|k| k.name.trim().to_string())
+        key.map(|(k, _)| k.trim().to_string())
             .filter(|k| !k.is_empty())
     }) else {
         return;
@@ -328,10 +328,11 @@ fn category(
     let title = cat
         .at("title")
         .text()
-        .or_else(|| key.map(|k| k.name.clone()))
+        .or_else(|| key.map(|(k, _)| k.to_string()))
         .unwrap_or_default();
-    let pos = key.map_or(cat.pos, |k| k.pos);
-    for (rk, r) in cat.at("risks_identified").entries() {
+    let pos = key.map_or(cat.pos, |(_, p)| p);
+    for (rk, e) in cat.at("risks_identified").entries() {
+        let r = &e.value;
         // Threagile's synthetic id: category, then the most relevant elements.
         let mut rid = id.clone();
         for part in [
@@ -350,10 +351,10 @@ fn category(
             threat: threat(
                 &f.path,
                 &rid,
-                strip_html(&rk.name),
+                strip_html(rk),
                 severity,
                 ThreatStatus::Open,
-                rk.pos,
+                e.key,
             ),
             category: id.clone(),
             reported: None,
@@ -377,13 +378,13 @@ fn risks_json(ctx: &Ctx) -> Result<Vec<Risk>, LoadError> {
     let path = join(ctx.model_dir, "risks.json");
     let text = decode(&bytes).map_err(|e| LoadError::shape(&path, Pos::UNKNOWN, e.to_string()))?;
     let root = parse_json(&path, text)?;
-    if !matches!(root.value, super::node::Value::Seq(_)) {
+    if !root.is_seq() {
         return Err(LoadError::shape(
             &path,
             root.pos,
             format!(
                 "Threagile's risks.json is a list of risks, this is {}; regenerate it with Threagile or remove it",
-                root.kind()
+                root.what()
             ),
         ));
     }

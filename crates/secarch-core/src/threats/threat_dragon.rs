@@ -7,20 +7,16 @@
 //! fragile id `<cell id>#<n>` (n-th threat of the cell) — open and save the model
 //! in a current Threat Dragon to get numbers.
 
+use super::lenient::{Lenient, Node};
 use super::loader::{LoadError, parse_tree};
-use super::node::Node;
 use super::norm::{self, is_not_applicable};
 use super::{Threat, ThreatStatus};
 
 pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Threat>, LoadError> {
     let root = parse_tree(path, text)?;
     let diagrams = root.at("detail").get("diagrams");
-    let Some(diagrams) = diagrams.filter(|d| matches!(d.value, super::node::Value::Seq(_))) else {
-        let keys: Vec<&str> = root
-            .entries()
-            .iter()
-            .map(|(k, _)| k.name.as_str())
-            .collect();
+    let Some(diagrams) = diagrams.filter(|d| d.is_seq()) else {
+        let keys: Vec<&str> = root.entries().map(|(k, _)| k).collect();
         return Err(LoadError::shape(
             path,
             root.pos,

@@ -8,15 +8,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::lenient::Lenient;
 use super::loader::{LoadError, parse_tree};
-use super::node::Value;
 use super::norm::{self, max_severity};
 use super::{Threat, ThreatStatus};
 
 pub(super) fn parse(path: &str, text: &str) -> Result<Vec<Threat>, LoadError> {
     let root = parse_tree(path, text)?;
     let threats = root.get("threats");
-    let Some(threats) = threats.filter(|t| matches!(t.value, Value::Seq(_) | Value::Null)) else {
+    let Some(threats) = threats.filter(|t| t.is_seq() || t.is_null()) else {
         return Err(LoadError::shape(
             path,
             root.pos,

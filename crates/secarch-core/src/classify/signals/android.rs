@@ -8,7 +8,7 @@ use quick_xml::reader::Reader;
 
 use super::signal;
 use crate::classify::Signal;
-use crate::classify::tree::LineIndex;
+use crate::position::LineIndex;
 
 const COMPONENTS: [&str; 5] = [
     "activity",

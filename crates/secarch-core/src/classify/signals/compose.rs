@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::read_yaml;
 use super::signal;
 use crate::classify::Signal;
-use crate::classify::tree::{Node, Value, parse_yaml};
+use crate::syntax::{Entry, Node};
 
 #[derive(Debug, Default)]
 struct Service {
@@ -20,11 +21,11 @@ struct Service {
 }
 
 pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
-    let Some(head) = parse_yaml(head).map(|n| services(&n)) else {
+    let Some(head) = read_yaml(head).map(|n| services(&n)) else {
         return Vec::new();
     };
     let base = base
-        .and_then(parse_yaml)
+        .and_then(read_yaml)
         .map(|n| services(&n))
         .unwrap_or_default();
     // Base services by name: one lookup per head service, not a scan of the base
@@ -104,32 +105,32 @@ pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
 }
 
 fn services(root: &Node) -> Vec<(String, Service)> {
-    let is_map = |s: &Node| matches!(s.value, Value::Map(_));
-    let picked: Vec<&(String, Node)> = match root.get("services") {
+    let picked: Vec<(&str, &Entry)> = match root.get("services") {
         Some(services) => services
             .entries()
-            .iter()
-            .filter(|(_, s)| is_map(s))
+            .filter(|(_, s)| s.value.is_map())
             .collect(),
         // Compose v1 files have services at the top level.
         None => root
             .entries()
-            .iter()
-            .filter(|(_, s)| s.get("image").is_some() || s.get("build").is_some())
+            .filter(|(_, s)| s.value.get("image").is_some() || s.value.get("build").is_some())
             .collect(),
     };
     picked
         .into_iter()
-        .map(|(name, s)| (name.clone(), service(s)))
+        .map(|(name, s)| (name.to_string(), service(&s.value, s.key.line)))
         .collect()
 }
 
-fn service(s: &Node) -> Service {
-    let flag =
-        |key: &str, want: &dyn Fn(&Node) -> bool| s.get(key).filter(|n| want(n)).map(|n| n.line);
+fn service(s: &Node, line: u32) -> Service {
+    let flag = |key: &str, want: &dyn Fn(&Node) -> bool| {
+        s.entry(key).filter(|e| want(&e.value)).map(|e| e.key.line)
+    };
     Service {
-        line: s.line,
-        image: s.get("image").and_then(|n| n.scalar().map(|i| (i, n.line))),
+        line,
+        image: s
+            .entry("image")
+            .and_then(|e| e.value.scalar().map(|i| (i.to_string(), e.key.line))),
         ports: s
             .get("ports")
             .map(|p| p.items().iter().filter_map(port).collect())
@@ -142,7 +143,7 @@ fn service(s: &Node) -> Service {
             .map(|c| {
                 c.items()
                     .iter()
-                    .filter_map(|n| n.scalar().map(|v| (v.to_ascii_uppercase(), n.line)))
+                    .filter_map(|n| n.scalar().map(|v| (v.to_ascii_uppercase(), n.pos.line)))
                     .collect()
             })
             .unwrap_or_default(),
@@ -151,31 +152,31 @@ fn service(s: &Node) -> Service {
 
 /// Short (`"8080:80"`, `80`) or long (`{target, published, host_ip, protocol}`) syntax.
 fn port(n: &Node) -> Option<(String, u32)> {
-    let text = match &n.value {
-        Value::Map(_) => {
+    let text = match n.mapping() {
+        Some(_) => {
             let get = |k: &str| n.get(k).and_then(Node::scalar);
             let target = get("target")?;
             let mut s = String::new();
             if let Some(ip) = get("host_ip") {
-                s.push_str(&ip);
+                s.push_str(ip);
                 s.push(':');
             }
             if let Some(p) = get("published") {
-                s.push_str(&p);
+                s.push_str(p);
                 s.push(':');
             }
-            s.push_str(&target);
+            s.push_str(target);
             if let Some(proto) = get("protocol") {
                 s.push('/');
-                s.push_str(&proto);
+                s.push_str(proto);
             }
             s
         }
-        _ => n.scalar()?,
+        None => n.scalar()?.to_string(),
     };
     let text = text.trim().to_ascii_lowercase();
     let text = text.strip_suffix("/tcp").unwrap_or(&text).to_string();
-    Some((text, n.line))
+    Some((text, n.pos.line))
 }
 
 #[cfg(test)]

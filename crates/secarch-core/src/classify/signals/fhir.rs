@@ -4,16 +4,17 @@
 
 use std::collections::BTreeSet;
 
+use super::read_json;
 use super::signal;
 use crate::classify::Signal;
-use crate::classify::tree::{Node, parse_json};
+use crate::syntax::Node;
 
 pub fn signals(base: Option<&str>, head: &str) -> Vec<Signal> {
-    let Some(head) = parse_json(head) else {
+    let Some(head) = read_json(head) else {
         return Vec::new();
     };
     let base: BTreeSet<String> = base
-        .and_then(parse_json)
+        .and_then(read_json)
         .map(|b| interactions(&b).into_iter().map(|(d, _)| d).collect())
         .unwrap_or_default();
     interactions(&head)
@@ -35,19 +36,19 @@ fn interactions(root: &Node) -> Vec<(String, u32)> {
         let mode = rest.get("mode").and_then(Node::as_str).unwrap_or("server");
         for i in rest.get("interaction").map(Node::items).unwrap_or_default() {
             if let Some(code) = i.get("code").and_then(Node::as_str) {
-                out.push((format!("{code} (system, {mode})"), i.line));
+                out.push((format!("{code} (system, {mode})"), i.pos.line));
             }
         }
         for r in rest.get("resource").map(Node::items).unwrap_or_default() {
             let ty = r.get("type").and_then(Node::as_str).unwrap_or("?");
             for i in r.get("interaction").map(Node::items).unwrap_or_default() {
                 if let Some(code) = i.get("code").and_then(Node::as_str) {
-                    out.push((format!("{code} on {ty} ({mode})"), i.line));
+                    out.push((format!("{code} on {ty} ({mode})"), i.pos.line));
                 }
             }
             for o in r.get("operation").map(Node::items).unwrap_or_default() {
                 if let Some(name) = o.get("name").and_then(Node::as_str) {
-                    out.push((format!("${name} on {ty} ({mode})"), o.line));
+                    out.push((format!("${name} on {ty} ({mode})"), o.pos.line));
                 }
             }
         }

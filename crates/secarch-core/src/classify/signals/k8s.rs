@@ -10,9 +10,10 @@
 
 use std::collections::BTreeSet;
 
+use super::read_yaml_documents;
 use super::signal;
 use crate::classify::Signal;
-use crate::classify::tree::{Node, Value, parse_yaml_documents};
+use crate::syntax::{Node, Value};
 
 #[derive(Debug, Clone)]
 struct Fact {
@@ -97,9 +98,9 @@ fn describe_new(f: &Fact) -> Option<String> {
 
 fn parse(text: &str) -> Option<Vec<Node>> {
     if text.contains("{{") {
-        parse_yaml_documents(&untemplate(text))
+        read_yaml_documents(&untemplate(text))
     } else {
-        parse_yaml_documents(text)
+        read_yaml_documents(text)
     }
 }
 
@@ -147,10 +148,10 @@ fn facts(docs: &[Node]) -> Vec<Fact> {
     for d in docs {
         let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
         let name = d
-            .at(&["metadata", "name"])
+            .path(&["metadata", "name"])
             .and_then(Node::scalar)
             .unwrap_or_default();
-        let doc = match (kind, name.as_str()) {
+        let doc = match (kind, name) {
             ("", "") => String::new(),
             (k, "") => k.to_string(),
             (k, n) => format!("{k}/{n}"),
@@ -160,7 +161,7 @@ fn facts(docs: &[Node]) -> Vec<Fact> {
                 doc: doc.clone(),
                 kind: "network-policy",
                 detail: String::new(),
-                line: d.line,
+                line: d.pos.line,
             });
         }
         let ctx = Ctx {
@@ -178,19 +179,20 @@ fn facts(docs: &[Node]) -> Vec<Fact> {
 fn walk(node: &Node, ctx: &Ctx<'_>, out: &mut Vec<Fact>) {
     match &node.value {
         Value::Seq(items) => items.iter().for_each(|i| walk(i, ctx, out)),
-        Value::Map(entries) => {
+        Value::Map(_) => {
             let owner = node.get("name").and_then(Node::as_str).unwrap_or(ctx.owner);
-            for (key, value) in entries {
+            for (key, entry) in node.entries() {
+                let value = &entry.value;
                 let mut fact = |kind: &'static str, detail: &str| {
                     out.push(Fact {
                         doc: ctx.doc.to_string(),
                         kind,
                         detail: detail.to_string(),
-                        line: value.line,
+                        line: entry.key.line,
                     })
                 };
                 let scalar = value.scalar();
-                match key.as_str() {
+                match key {
                     "hostNetwork" if value.is_true() => fact("host-network", ""),
                     "hostPID" if value.is_true() => fact("host-pid", ""),
                     "hostIPC" if value.is_true() => fact("host-ipc", ""),
@@ -198,15 +200,15 @@ fn walk(node: &Node, ctx: &Ctx<'_>, out: &mut Vec<Fact>) {
                     "allowPrivilegeEscalation" if value.is_true() => {
                         fact("privilege-escalation", owner)
                     }
-                    "runAsUser" if scalar.as_deref() == Some("0") => fact("run-as-root", owner),
+                    "runAsUser" if scalar == Some("0") => fact("run-as-root", owner),
                     "runAsNonRoot" if value.is_true() => fact("run-as-non-root", owner),
                     "containerPort" => {
-                        if let Some(p) = &scalar {
+                        if let Some(p) = scalar {
                             fact("container-port", p)
                         }
                     }
                     "hostPort" => {
-                        if let Some(p) = &scalar {
+                        if let Some(p) = scalar {
                             fact("host-port", p)
                         }
                     }
@@ -214,9 +216,8 @@ fn walk(node: &Node, ctx: &Ctx<'_>, out: &mut Vec<Fact>) {
                         if ctx.kind == "Service"
                             || ctx.parent.to_ascii_lowercase().contains("service") =>
                     {
-                        if let Some(t) = scalar
-                            .as_deref()
-                            .filter(|t| matches!(*t, "LoadBalancer" | "NodePort"))
+                        if let Some(t) =
+                            scalar.filter(|t| matches!(*t, "LoadBalancer" | "NodePort"))
                         {
                             fact("service-exposed", t)
                         }

@@ -2,9 +2,11 @@
 //! and head blobs. Each analyser compares base against head and reports what is new
 //! at head (and protections removed), never everything present.
 //!
-//! Structured formats are parsed (YAML, JSON and TOML through [`super::tree`], XML
-//! through quick-xml); the few formats without a parser in our dependency set are
-//! read with small tokenizers whose reasons are given in their modules.
+//! Structured formats are parsed (YAML, JSON and TOML into [`crate::syntax::Node`],
+//! XML through quick-xml); the few formats without a parser in our dependency set
+//! are read with small tokenizers whose reasons are given in their modules.
+//! A file that does not parse, or is over a limit, gives no signals: the readers
+//! below say `None` and malformed input never panics.
 
 mod android;
 mod compose;
@@ -20,6 +22,28 @@ mod proto;
 mod runtime;
 
 use super::Signal;
+use crate::position::Pos;
+use crate::syntax::{Node, json, toml, yaml};
+
+/// A one-document YAML file (an empty one is null).
+fn read_yaml(text: &str) -> Option<Node> {
+    let doc = yaml::Reader::default().document(text).ok()?;
+    Some(doc.unwrap_or_else(|| Node::null(Pos::UNKNOWN)))
+}
+
+/// A multi-document YAML stream (Kubernetes manifests).
+fn read_yaml_documents(text: &str) -> Option<Vec<Node>> {
+    yaml::Reader::default().documents(text).ok()
+}
+
+/// A JSON file; JSON that only YAML accepts (a trailing comma) is read as YAML.
+fn read_json(text: &str) -> Option<Node> {
+    json::parse(text).ok().or_else(|| read_yaml(text))
+}
+
+fn read_toml(text: &str) -> Option<Node> {
+    toml::parse(text).ok()
+}
 
 /// Most signals reported for one file.
 pub const MAX_SIGNALS: usize = 50;

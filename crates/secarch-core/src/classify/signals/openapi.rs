@@ -4,8 +4,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::signal;
+use super::{read_json, read_yaml};
 use crate::classify::Signal;
-use crate::classify::tree::{Node, parse_json, parse_yaml};
+use crate::syntax::Node;
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -14,9 +15,9 @@ const METHODS: [&str; 8] = [
 pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
     let parse = |t: &str| {
         if path.to_ascii_lowercase().ends_with(".json") {
-            parse_json(t)
+            read_json(t)
         } else {
-            parse_yaml(t)
+            read_yaml(t)
         }
     };
     let Some(head) = parse(head).filter(is_api_description) else {
@@ -33,8 +34,8 @@ pub fn signals(path: &str, base: Option<&str>, head: &str) -> Vec<Signal> {
     if base_root == Some(true) && !head_root {
         let line = base
             .as_ref()
-            .and_then(|b| b.get("security"))
-            .map(|n| n.line);
+            .and_then(|b| b.entry("security"))
+            .map(|e| e.key.line);
         out.push(signal(
             "security-removed",
             "root security requirement removed",
@@ -135,7 +136,12 @@ impl Operation {
 /// A requirement list with at least one entry. (`[{}]` — "optional" — counts as
 /// none: an empty requirement object lets anonymous callers in.)
 fn has_security(n: Option<&Node>) -> bool {
-    n.is_some_and(|n| !n.items().is_empty() && n.items().iter().all(|r| !r.entries().is_empty()))
+    n.is_some_and(|n| {
+        !n.items().is_empty()
+            && n.items()
+                .iter()
+                .all(|r| r.mapping().is_some_and(|m| !m.is_empty()))
+    })
 }
 
 fn operations(root: &Node) -> Vec<Operation> {
@@ -144,14 +150,14 @@ fn operations(root: &Node) -> Vec<Operation> {
         return out;
     };
     for (path, item) in paths.entries() {
-        for (method, op) in item.entries() {
+        for (method, op) in item.value.entries() {
             let m = method.to_ascii_lowercase();
             if METHODS.contains(&m.as_str()) {
                 out.push(Operation {
                     method: m,
-                    path: path.clone(),
-                    security: op.get("security").map(|s| has_security(Some(s))),
-                    line: op.line,
+                    path: path.to_string(),
+                    security: op.value.get("security").map(|s| has_security(Some(s))),
+                    line: op.key.line,
                 });
             }
         }
@@ -163,17 +169,13 @@ fn operations(root: &Node) -> Vec<Operation> {
 /// `securityDefinitions`.
 fn schemes(root: &Node) -> Vec<(String, String, u32)> {
     let map = root
-        .at(&["components", "securitySchemes"])
+        .path(&["components", "securitySchemes"])
         .or_else(|| root.get("securityDefinitions"));
     map.map(|m| {
         m.entries()
-            .iter()
             .map(|(name, s)| {
-                let kind = s
-                    .get("type")
-                    .and_then(Node::scalar)
-                    .unwrap_or_else(|| "?".into());
-                (name.clone(), kind, s.line)
+                let kind = s.value.get("type").and_then(Node::scalar).unwrap_or("?");
+                (name.to_string(), kind.to_string(), s.key.line)
             })
             .collect()
     })

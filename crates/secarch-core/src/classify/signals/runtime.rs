@@ -12,9 +12,10 @@
 use std::collections::BTreeSet;
 
 use super::{basename, signal};
+use super::{read_json, read_yaml};
 use crate::classify::Signal;
 use crate::classify::text::line_number;
-use crate::classify::tree::{Node, Value, parse_json, parse_yaml};
+use crate::syntax::{Node, Value};
 
 struct Entry {
     key: String,
@@ -81,9 +82,11 @@ fn entries(path: &str, text: &str) -> Option<Vec<Entry>> {
     let base = basename(path).to_ascii_lowercase();
     let mut out = Vec::new();
     if base.ends_with(".json") {
-        flatten(&parse_json(text)?, "", ':', &mut out);
+        let root = read_json(text)?;
+        flatten(&root, "", ':', &mut out, root.pos.line);
     } else if base.ends_with(".yml") || base.ends_with(".yaml") {
-        flatten(&parse_yaml(text)?, "", '.', &mut out);
+        let root = read_yaml(text)?;
+        flatten(&root, "", '.', &mut out, root.pos.line);
     } else {
         let python = base.ends_with(".py");
         for (index, line) in text.lines().enumerate() {
@@ -112,7 +115,8 @@ fn entries(path: &str, text: &str) -> Option<Vec<Entry>> {
     Some(out)
 }
 
-fn flatten(n: &Node, prefix: &str, sep: char, out: &mut Vec<Entry>) {
+/// `line`: where the node's entry starts (its key's line; the root's own).
+fn flatten(n: &Node, prefix: &str, sep: char, out: &mut Vec<Entry>, line: u32) {
     let join = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -121,22 +125,22 @@ fn flatten(n: &Node, prefix: &str, sep: char, out: &mut Vec<Entry>) {
         }
     };
     match &n.value {
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                flatten(v, &join(k), sep, out);
+        Value::Map(_) => {
+            for (k, e) in n.entries() {
+                flatten(&e.value, &join(k), sep, out, e.key.line);
             }
         }
         Value::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
-                flatten(v, &join(&i.to_string()), sep, out);
+                flatten(v, &join(&i.to_string()), sep, out, v.pos.line);
             }
         }
-        _ => {
+        Value::Scalar(_) => {
             if let Some(value) = n.scalar() {
                 out.push(Entry {
                     key: prefix.to_string(),
-                    value,
-                    line: n.line,
+                    value: value.to_string(),
+                    line,
                 });
             }
         }

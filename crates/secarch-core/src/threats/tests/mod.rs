@@ -2,7 +2,6 @@
 
 mod detect;
 mod hostile;
-mod json;
 mod native;
 mod otm;
 mod registry;

@@ -4,7 +4,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::Dep;
-use crate::classify::tree::LineIndex;
+use crate::position::LineIndex;
 
 pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
     let lines = LineIndex::new(text);

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use super::Dep;
-use crate::classify::tree::LineIndex;
+use crate::position::LineIndex;
 
 pub fn parse_pom(text: &str) -> Result<Vec<Dep>, String> {
     let lines = LineIndex::new(text);

@@ -1,23 +1,24 @@
 //! `package.json`.
 
 use super::Dep;
-use crate::classify::tree::{Value, parse_json};
+use crate::classify::signals::read_json;
+use crate::syntax::Node;
 
 /// Shipped dependency tables; `devDependencies` is build and test tooling.
 const SECTIONS: [&str; 3] = ["dependencies", "optionalDependencies", "peerDependencies"];
 
 pub fn parse(text: &str) -> Result<Vec<Dep>, String> {
-    let root = parse_json(text).ok_or("not valid JSON")?;
-    if !matches!(root.value, Value::Map(_)) {
+    let root = read_json(text).ok_or("not valid JSON")?;
+    if !root.is_map() {
         return Err("not a JSON object".to_string());
     }
     let mut out = Vec::new();
     for section in SECTIONS {
-        for (name, spec) in root.get(section).map(|s| s.entries()).unwrap_or_default() {
+        for (name, spec) in root.get(section).into_iter().flat_map(Node::entries) {
             out.push(Dep {
-                name: name.clone(),
+                name: name.to_string(),
                 section: section.to_string(),
-                line: spec.line(),
+                line: Some(spec.key.line),
             });
         }
     }

@@ -1,11 +1,12 @@
 //! `pyproject.toml` and `requirements*.txt`.
 
 use super::Dep;
+use crate::classify::signals::read_toml;
 use crate::classify::text::line_number;
-use crate::classify::tree::{Node, parse_toml};
+use crate::syntax::Node;
 
 pub fn parse_pyproject(text: &str) -> Result<Vec<Dep>, String> {
-    let root = parse_toml(text).ok_or("not valid TOML")?;
+    let root = read_toml(text).ok_or("not valid TOML")?;
     let mut out = Vec::new();
     let mut pep508 = |n: &Node, section: &str| {
         for item in n.items() {
@@ -13,29 +14,32 @@ pub fn parse_pyproject(text: &str) -> Result<Vec<Dep>, String> {
                 out.push(Dep {
                     name,
                     section: section.to_string(),
-                    line: item.line(),
+                    line: Some(item.pos.line),
                 });
             }
         }
     };
-    if let Some(deps) = root.at(&["project", "dependencies"]) {
+    if let Some(deps) = root.path(&["project", "dependencies"]) {
         pep508(deps, "project.dependencies");
     }
-    if let Some(extras) = root.at(&["project", "optional-dependencies"]) {
+    if let Some(extras) = root.path(&["project", "optional-dependencies"]) {
         for (extra, deps) in extras.entries() {
-            pep508(deps, &format!("project.optional-dependencies.{extra}"));
+            pep508(
+                &deps.value,
+                &format!("project.optional-dependencies.{extra}"),
+            );
         }
     }
     for (name, spec) in root
-        .at(&["tool", "poetry", "dependencies"])
-        .map(Node::entries)
-        .unwrap_or_default()
+        .path(&["tool", "poetry", "dependencies"])
+        .into_iter()
+        .flat_map(Node::entries)
     {
         if !name.eq_ignore_ascii_case("python") {
             out.push(Dep {
-                name: name.clone(),
+                name: name.to_string(),
                 section: "tool.poetry.dependencies".to_string(),
-                line: spec.line(),
+                line: Some(spec.key.line),
             });
         }
     }

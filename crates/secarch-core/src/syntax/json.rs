@@ -1,28 +1,30 @@
-//! A small RFC 8259 JSON parser that keeps the line and column of every value.
+//! JSON text → [`Node`]: a small RFC 8259 parser that keeps the line and column
+//! of every value.
 //!
 //! serde_json does not expose positions, and reading JSON as YAML (JSON is
 //! nearly a subset of YAML 1.2) fails on real files: keys longer than 1024
-//! characters, repeated keys, lone surrogate escapes. This parser is strict about
-//! syntax like serde_json (no comments, no trailing commas) and lenient only
-//! where JavaScript, which writes Threat Dragon models, is: a repeated key keeps
-//! the last value (see `Node::get`) and a lone surrogate escape becomes U+FFFD.
+//! characters, lone surrogate escapes. This parser is strict about syntax like
+//! serde_json (no comments, no trailing commas) and lenient only where
+//! JavaScript, which writes Threat Dragon models, is: a repeated key keeps its
+//! first place and takes the last value, and a lone surrogate escape becomes
+//! U+FFFD. Numbers and literals are plain scalars as written (`-1.5e+3` stays
+//! so, however big), strings are quoted scalars.
 //!
-//! It applies the shared limits of [`crate::syntax::limits`]: input size, depth
-//! and node count. JSON has no aliases, so its decoded strings are never longer
+//! It applies the shared limits of [`super::limits`]: input size, depth and
+//! node count. JSON has no aliases, so its decoded strings are never longer
 //! than the text and need no byte budget of their own. Time is linear: every
-//! byte is looked at once (keys are kept in order; lookups by name happen per
-//! adapter field, not per key).
+//! byte is looked at once, and a repeated key is found through the mapping's
+//! index.
 
-use super::LoadError;
-use super::node::{Key, Node, Value, limit};
+use super::limits::{MAX_DEPTH, MAX_NODES, check_input};
+use super::node::{Mapping, Node, Style, Value};
+use super::{Error, Limit};
 use crate::position::Pos;
-use crate::syntax::Limit;
-use crate::syntax::limits::{MAX_DEPTH, MAX_NODES, check_input};
 
-pub(crate) fn parse_json(file: &str, text: &str) -> Result<Node, LoadError> {
-    check_input(text).map_err(|e| limit(file, Pos::UNKNOWN, e))?;
+/// Parse one JSON value (with surrounding white space).
+pub fn parse(text: &str) -> Result<Node, Error> {
+    check_input(text).map_err(|e| Error::Limit(Pos::UNKNOWN, e))?;
     let mut p = Parser {
-        file,
         b: text.as_bytes(),
         text,
         i: 0,
@@ -41,7 +43,6 @@ pub(crate) fn parse_json(file: &str, text: &str) -> Result<Node, LoadError> {
 }
 
 struct Parser<'a> {
-    file: &'a str,
     b: &'a [u8],
     text: &'a str,
     i: usize,
@@ -57,13 +58,8 @@ impl Parser<'_> {
         Pos::new(self.line, self.col)
     }
 
-    fn err(&self, message: &str) -> LoadError {
-        LoadError::Syntax {
-            file: self.file.to_string(),
-            line: self.line,
-            column: self.col,
-            message: format!("{message} (the file is not valid JSON)"),
-        }
+    fn err(&self, message: &str) -> Error {
+        Error::Syntax(self.pos(), message.to_string())
     }
 
     fn peek(&self) -> Option<u8> {
@@ -90,7 +86,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, c: u8, what: &str) -> Result<(), LoadError> {
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), Error> {
         if self.peek() == Some(c) {
             self.bump();
             Ok(())
@@ -99,44 +95,46 @@ impl Parser<'_> {
         }
     }
 
-    fn count_node(&mut self) -> Result<(), LoadError> {
+    fn count_node(&mut self) -> Result<(), Error> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(limit(self.file, self.pos(), Limit::Nodes.into()));
+            return Err(Error::Limit(self.pos(), Limit::Nodes.into()));
         }
         Ok(())
     }
 
-    fn value(&mut self) -> Result<Node, LoadError> {
+    fn value(&mut self) -> Result<Node, Error> {
         self.count_node()?;
         let pos = self.pos();
         let value = match self.peek() {
             Some(b'{') => self.nested(Self::object)?,
             Some(b'[') => self.nested(Self::array)?,
-            Some(b'"') => Value::String(self.string()?),
-            Some(b't') => self.literal("true", Value::Bool(true))?,
-            Some(b'f') => self.literal("false", Value::Bool(false))?,
-            Some(b'n') => self.literal("null", Value::Null)?,
-            Some(b'-' | b'0'..=b'9') => Value::Number(self.number()?),
+            Some(b'"') => return Ok(Node::scalar_node(pos, self.string()?, Style::Quoted)),
+            Some(b't') => self.literal("true")?,
+            Some(b'f') => self.literal("false")?,
+            Some(b'n') => self.literal("null")?,
+            Some(b'-' | b'0'..=b'9') => {
+                return Ok(Node::scalar_node(pos, self.number()?, Style::Plain));
+            }
             None => return Err(self.err("unexpected end of file, expected a value")),
             Some(_) => return Err(self.err("expected a value")),
         };
-        Ok(Node::new(pos, value))
+        Ok(Node { pos, value })
     }
 
-    fn nested(&mut self, f: fn(&mut Self) -> Result<Value, LoadError>) -> Result<Value, LoadError> {
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Value, Error>) -> Result<Value, Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(limit(self.file, self.pos(), Limit::Depth.into()));
+            return Err(Error::Limit(self.pos(), Limit::Depth.into()));
         }
         let v = f(self);
         self.depth -= 1;
         v
     }
 
-    fn object(&mut self) -> Result<Value, LoadError> {
+    fn object(&mut self) -> Result<Value, Error> {
         self.bump(); // {
-        let mut entries = Vec::new();
+        let mut entries = Mapping::default();
         self.ws();
         if self.peek() == Some(b'}') {
             self.bump();
@@ -148,12 +146,13 @@ impl Parser<'_> {
                 return Err(self.err("expected a string key"));
             }
             let pos = self.pos();
-            let name = self.string()?;
+            let key = Node::scalar_node(pos, self.string()?, Style::Quoted);
             self.ws();
             self.expect(b':', "':' after the key")?;
             self.ws();
             let v = self.value()?;
-            entries.push((Key { name, pos }, v));
+            // A string key is never refused: a repeat replaces the value.
+            let _ = entries.insert(key, v, false);
             self.ws();
             match self.peek() {
                 Some(b',') => self.bump(),
@@ -166,7 +165,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<Value, LoadError> {
+    fn array(&mut self) -> Result<Value, Error> {
         self.bump(); // [
         let mut items = Vec::new();
         self.ws();
@@ -189,12 +188,16 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &str, v: Value) -> Result<Value, LoadError> {
+    /// `true`, `false` or `null`: a plain scalar, typed like YAML's.
+    fn literal(&mut self, word: &str) -> Result<Value, Error> {
         if self.b[self.i..].starts_with(word.as_bytes()) {
             for _ in 0..word.len() {
                 self.bump();
             }
-            Ok(v)
+            Ok(Value::Scalar(super::node::Scalar {
+                text: word.to_string(),
+                style: Style::Plain,
+            }))
         } else {
             Err(self.err("expected a value"))
         }
@@ -208,7 +211,7 @@ impl Parser<'_> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<String, LoadError> {
+    fn number(&mut self) -> Result<String, Error> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.bump();
@@ -238,7 +241,7 @@ impl Parser<'_> {
         Ok(self.text[start..self.i].to_string())
     }
 
-    fn hex4(&mut self) -> Result<u32, LoadError> {
+    fn hex4(&mut self) -> Result<u32, Error> {
         let mut v = 0u32;
         for _ in 0..4 {
             let d = match self.peek() {
@@ -255,7 +258,7 @@ impl Parser<'_> {
 
     /// A string literal, decoded. The input is `&str`, so copying the runs
     /// between escapes keeps valid UTF-8.
-    fn string(&mut self) -> Result<String, LoadError> {
+    fn string(&mut self) -> Result<String, Error> {
         self.bump(); // opening quote
         let mut out = String::new();
         let mut run = self.i;
@@ -281,7 +284,7 @@ impl Parser<'_> {
         }
     }
 
-    fn escape(&mut self, out: &mut String) -> Result<(), LoadError> {
+    fn escape(&mut self, out: &mut String) -> Result<(), Error> {
         let c = match self.peek() {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -317,5 +320,88 @@ impl Parser<'_> {
         self.bump();
         out.push(c);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Kind;
+
+    fn err_pos(text: &str) -> (u32, u32, String) {
+        match parse(text) {
+            Err(Error::Syntax(pos, message)) => (pos.line, pos.column, message),
+            other => panic!("{text:?}: expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let n = parse("{\n  \"é😀\": [1, {\"k\": \"v\"}],\n\t\"b\": null\n}").unwrap();
+        let a = n.get("é😀").unwrap();
+        assert_eq!(a.pos, Pos::new(2, 9));
+        assert_eq!(a.items()[1].pos, Pos::new(2, 13));
+        assert_eq!(a.items()[1].at("k").pos, Pos::new(2, 19));
+        assert_eq!(n.entry("b").map(|e| e.key), Some(Pos::new(3, 2)));
+        assert!(n.at("b").is_null());
+    }
+
+    #[test]
+    fn strings_numbers_and_escapes() {
+        let n = parse(r#"{"s": "a\"b\\c\/d\n\u00e9\ud83d\ude00", "lone": "x\ud800y", "n": -1.5e+3, "z": 0, "t": true, "q": "true", "big": 123456789012345678901234567890}"#).unwrap();
+        assert_eq!(n.at("s").as_str(), Some("a\"b\\c/d\né😀"));
+        assert_eq!(n.at("lone").as_str(), Some("x\u{FFFD}y"));
+        assert_eq!(
+            (n.at("n").scalar(), n.at("n").kind()),
+            (Some("-1.5e+3"), Kind::Number)
+        );
+        assert_eq!(n.at("z").scalar(), Some("0"));
+        assert_eq!(n.at("t").kind(), Kind::Bool(true));
+        assert_eq!(n.at("q").kind(), Kind::String);
+        assert_eq!(n.at("big").scalar(), Some("123456789012345678901234567890"));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_place_and_the_last_value() {
+        let n = parse(r#"{"a": 1, "b": 2, "a": 3, "c": 4}"#).unwrap();
+        let keys: Vec<&str> = n.entries().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(n.at("a").scalar(), Some("3"));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        assert_eq!(err_pos("{\"a\": 1,}").0..=err_pos("{\"a\": 1,}").1, 1..=9);
+        let (l, c, m) = err_pos("[1,\n 2,\n ]");
+        assert_eq!((l, c), (3, 2));
+        assert!(m.contains("expected a value"), "{m}");
+        assert!(err_pos("\"abc").2.contains("unterminated string"));
+        assert!(err_pos("\"a\u{1}b\"").2.contains("control character"));
+        assert!(err_pos("[1] x").2.contains("after the JSON value"));
+        assert!(err_pos("").2.contains("unexpected end of file"));
+        assert!(err_pos("01").2.contains("after the JSON value"));
+        assert!(err_pos("-").2.contains("invalid number"));
+        assert!(err_pos("1.").2.contains("digits expected"));
+        assert!(err_pos("1e").2.contains("exponent"));
+        assert!(err_pos("\"\\x\"").2.contains("invalid escape"));
+        assert!(err_pos("\"\\u12\"").2.contains("four hex digits"));
+        assert!(err_pos("tru").2.contains("expected a value"));
+        assert!(err_pos("{\"a\" 1}").2.contains("':'"));
+        assert!(err_pos("{1: 2}").2.contains("string key"));
+    }
+
+    #[test]
+    fn nesting_and_node_count_are_limited() {
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(parse(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
+        assert_eq!(
+            parse(&deep),
+            Err(Error::Limit(Pos::new(1, 65), Limit::Depth.into()))
+        );
+        let very_deep = "[{\"a\":".repeat(200_000);
+        assert!(matches!(parse(&very_deep), Err(Error::Limit(_, e)) if e.limit == Limit::Depth));
+        let many = format!("[{}0]", "0,".repeat(MAX_NODES));
+        assert!(matches!(parse(&many), Err(Error::Limit(_, e)) if e.limit == Limit::Nodes));
     }
 }
