@@ -206,8 +206,8 @@ bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 bad = int(bad.group(1)) if bad else 0
 errors = re.search(r"Socket errors: (.*)", text)
 secs = float(re.search(r"requests in ([\d.]+)s", text).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
 acks = total - bad
 cpu_us = (int(after) - int(before)) / int(hz) * 1e6 / max(total, 1)
 print(f"{kind}\t{c}\t{r}\t{acks / secs:.0f}\t{p50:.2f}\t{p99:.2f}\t{cpu_us:.0f}\t{bad}\t{errors.group(1) if errors else '-'}")
