@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
         --baseline-bin) baseline=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
         --no-build) build=0; shift ;;
         --keep) keep=$2; shift 2 ;;
-        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
