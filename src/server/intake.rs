@@ -12,7 +12,10 @@
 //!    budget shared by all connections (`SECARCH_MAX_BODY_MEMORY_MB`) as it grows: a body that
 //!    finds the budget spent is refused with 503 at once and gives back what it held. (Waiting
 //!    instead would let bodies that each hold part of the budget wait for each other until
-//!    their timeouts.) Stalled bodies cannot add up to more than the budget.
+//!    their timeouts.) Stalled bodies cannot add up to more than the budget. A body announced
+//!    at no more than hyper's read buffer takes its whole buffer at once — a connection may hold
+//!    that much in hyper anyway, and most deliveries are that size, so they are read without
+//!    reallocating.
 //!
 //! Only then is the signature compared; the caller gets the bytes and the verdict.
 
