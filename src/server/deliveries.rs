@@ -11,7 +11,7 @@
 //! operator wants when the first delivery was already acted on ("Re-run" evaluates again).
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a GUID is remembered.
@@ -27,10 +27,11 @@ pub(crate) struct Deliveries {
     seen: Mutex<Seen>,
 }
 
+/// Each GUID is allocated once, shared by the set and the queue (this runs on every delivery).
 #[derive(Debug, Default)]
 struct Seen {
-    order: VecDeque<(Instant, String)>,
-    ids: HashSet<String>,
+    order: VecDeque<(Instant, Arc<str>)>,
+    ids: HashSet<Arc<str>>,
 }
 
 impl Deliveries {
@@ -52,8 +53,9 @@ impl Deliveries {
         if seen.ids.contains(id) {
             return false;
         }
-        seen.ids.insert(id.to_string());
-        seen.order.push_back((now, id.to_string()));
+        let id: Arc<str> = Arc::from(id);
+        seen.ids.insert(Arc::clone(&id));
+        seen.order.push_back((now, id));
         true
     }
 

@@ -3,9 +3,17 @@
 //! Only the fields secarch needs are read, leniently (GitHub adds fields, older payloads and GHES
 //! lack some): a known event whose JSON does not even have those is malformed (400); an event or
 //! action secarch does not act on is [`Parsed::Ignored`] (202). Nothing here can produce a 5xx.
+//!
+//! This runs on the request path, before the answer, for every delivery (a `pull_request` body is
+//! ~28 KB, nearly all of it fields secarch never reads). So the payload structs borrow their
+//! strings from the body, and everything else is skipped without being built (no
+//! `serde_json::Value`): the scan of the body is the whole cost, and it is paid once.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::github::RepoRef;
 
@@ -89,7 +97,7 @@ pub struct PayloadError {
 pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, PayloadError> {
     match event {
         "ping" => {
-            decode::<serde_json::Value>(event, body)?;
+            decode::<IgnoredAny>(event, body)?;
             Ok(Parsed::Event(Event::Ping))
         }
         "pull_request" => pull_request(decode(event, body)?),
@@ -102,54 +110,114 @@ pub fn parse(event: &str, body: &[u8]) -> Result<Parsed, PayloadError> {
     }
 }
 
-fn decode<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, PayloadError> {
+fn decode<'a, T: Deserialize<'a>>(event: &str, body: &'a [u8]) -> Result<T, PayloadError> {
     serde_json::from_slice(body).map_err(|e| PayloadError {
         event: event.to_string(),
         message: e.to_string(),
     })
 }
 
+// Strings are `Cow<'a, str>` with `#[serde(borrow)]`, spelled out: serde recognises the borrowing
+// `Cow` only by that name (behind an alias it would allocate every time). Borrowed unless the
+// JSON string has escapes.
+
 #[derive(Deserialize)]
-struct Installation {
+struct Installation<'a> {
     id: u64,
-    #[serde(default)]
-    account: Option<Account>,
+    #[serde(default, borrow)]
+    account: Option<Account<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Account {
-    #[serde(default)]
-    login: String,
+struct Account<'a> {
+    #[serde(default, borrow)]
+    login: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct Repository {
-    name: String,
-    owner: Account,
-    #[serde(default)]
-    clone_url: String,
+struct Repository<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    owner: Account<'a>,
+    #[serde(default, borrow)]
+    clone_url: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct Sha {
-    sha: String,
+struct Sha<'a> {
+    #[serde(borrow)]
+    sha: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct PullRequest {
+struct PullRequest<'a> {
     number: u64,
-    head: Sha,
+    #[serde(borrow)]
+    head: Sha<'a>,
 }
 
 #[derive(Deserialize)]
-struct PullRequestPayload {
-    action: String,
-    pull_request: PullRequest,
-    repository: Repository,
-    #[serde(default)]
-    installation: Option<Installation>,
-    #[serde(default)]
-    changes: Option<serde_json::Value>,
+struct PullRequestPayload<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    pull_request: PullRequest<'a>,
+    #[serde(borrow)]
+    repository: Repository<'a>,
+    #[serde(default, borrow)]
+    installation: Option<Installation<'a>>,
+    /// Whether `changes` is an object with a `base` key (`pull_request.edited`).
+    #[serde(default, deserialize_with = "changes_base")]
+    changes: bool,
+}
+
+/// `changes.base` is there: any value for `changes` is accepted, and nothing in it is built.
+fn changes_base<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct HasBase;
+    impl<'de> Visitor<'de> for HasBase {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut base = false;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                base |= key == "base";
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(base)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_unit<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(HasBase)
 }
 
 /// Where a delivery's job runs. `Ok(Err(reason))`: nothing to do (not an App delivery).
@@ -157,8 +225,8 @@ struct PullRequestPayload {
 /// directories are built from them, so the payload is refused as malformed.
 fn target(
     event: &str,
-    repository: &Repository,
-    installation: Option<&Installation>,
+    repository: &Repository<'_>,
+    installation: Option<&Installation<'_>>,
 ) -> Result<Result<RepoTarget, String>, PayloadError> {
     let Some(inst) = installation else {
         return Ok(Err(
@@ -173,15 +241,15 @@ fn target(
     Ok(Ok(RepoTarget {
         installation_id: inst.id,
         repo,
-        clone_url: repository.clone_url.clone(),
+        clone_url: repository.clone_url.to_string(),
     }))
 }
 
-fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
-    let act = match p.action.as_str() {
+fn pull_request(p: PullRequestPayload<'_>) -> Result<Parsed, PayloadError> {
+    let act = match &*p.action {
         "opened" | "synchronize" | "reopened" | "ready_for_review" => true,
         // An edit matters only when the base branch changed (the policy and range change).
-        "edited" => p.changes.as_ref().is_some_and(|c| c.get("base").is_some()),
+        "edited" => p.changes,
         _ => false,
     };
     if !act {
@@ -202,9 +270,9 @@ fn pull_request(p: PullRequestPayload) -> Result<Parsed, PayloadError> {
 /// Evaluate one pull request of an installed repository (ignored without an installation).
 fn evaluate_one(
     event: &str,
-    repository: &Repository,
-    installation: Option<&Installation>,
-    pull: PullRequest,
+    repository: &Repository<'_>,
+    installation: Option<&Installation<'_>>,
+    pull: PullRequest<'_>,
     cause: String,
 ) -> Result<Parsed, PayloadError> {
     Ok(match target(event, repository, installation)? {
@@ -212,7 +280,7 @@ fn evaluate_one(
             target,
             pulls: vec![PullHint {
                 number: pull.number,
-                head_sha: Some(pull.head.sha),
+                head_sha: Some(pull.head.sha.into_owned()),
             }],
             cause,
             rerun: false,
@@ -222,18 +290,21 @@ fn evaluate_one(
 }
 
 #[derive(Deserialize)]
-struct ReviewPayload {
-    action: String,
-    pull_request: PullRequest,
-    repository: Repository,
-    #[serde(default)]
-    installation: Option<Installation>,
+struct ReviewPayload<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    pull_request: PullRequest<'a>,
+    #[serde(borrow)]
+    repository: Repository<'a>,
+    #[serde(default, borrow)]
+    installation: Option<Installation<'a>>,
 }
 
 /// A submitted or dismissed review may be a sign-off (an APPROVED review by an authorized
 /// reviewer): re-evaluate, so the sign-off logic sees it.
-fn pull_request_review(p: ReviewPayload) -> Result<Parsed, PayloadError> {
-    if !matches!(p.action.as_str(), "submitted" | "dismissed") {
+fn pull_request_review(p: ReviewPayload<'_>) -> Result<Parsed, PayloadError> {
+    if !matches!(&*p.action, "submitted" | "dismissed") {
         return Ok(Parsed::Ignored(format!(
             "pull_request_review.{} does not change the evaluation",
             p.action
@@ -249,41 +320,47 @@ fn pull_request_review(p: ReviewPayload) -> Result<Parsed, PayloadError> {
 }
 
 #[derive(Deserialize)]
-struct PullNumber {
+struct PullNumber<'a> {
     number: u64,
-    #[serde(default)]
-    head: Option<Sha>,
+    #[serde(default, borrow)]
+    head: Option<Sha<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Suite {
-    head_sha: String,
-    #[serde(default)]
-    pull_requests: Vec<PullNumber>,
+struct Suite<'a> {
+    #[serde(borrow)]
+    head_sha: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pull_requests: Vec<PullNumber<'a>>,
 }
 
 #[derive(Deserialize)]
-struct CheckRunPayload {
+struct CheckRunPayload<'a> {
     /// GitHub's schema does not require `action` on `check_run` (it does on `check_suite`):
     /// without one there is nothing to act on, not a malformed delivery.
-    #[serde(default)]
-    action: String,
-    check_run: Suite,
-    repository: Repository,
-    #[serde(default)]
-    installation: Option<Installation>,
+    #[serde(default, borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    check_run: Suite<'a>,
+    #[serde(borrow)]
+    repository: Repository<'a>,
+    #[serde(default, borrow)]
+    installation: Option<Installation<'a>>,
 }
 
 #[derive(Deserialize)]
-struct CheckSuitePayload {
-    action: String,
-    check_suite: Suite,
-    repository: Repository,
-    #[serde(default)]
-    installation: Option<Installation>,
+struct CheckSuitePayload<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    check_suite: Suite<'a>,
+    #[serde(borrow)]
+    repository: Repository<'a>,
+    #[serde(default, borrow)]
+    installation: Option<Installation<'a>>,
 }
 
-fn check_run(p: CheckRunPayload) -> Result<Parsed, PayloadError> {
+fn check_run(p: CheckRunPayload<'_>) -> Result<Parsed, PayloadError> {
     rerequested(
         "check_run",
         &p.action,
@@ -293,7 +370,7 @@ fn check_run(p: CheckRunPayload) -> Result<Parsed, PayloadError> {
     )
 }
 
-fn check_suite(p: CheckSuitePayload) -> Result<Parsed, PayloadError> {
+fn check_suite(p: CheckSuitePayload<'_>) -> Result<Parsed, PayloadError> {
     rerequested(
         "check_suite",
         &p.action,
@@ -307,9 +384,9 @@ fn check_suite(p: CheckSuitePayload) -> Result<Parsed, PayloadError> {
 fn rerequested(
     event: &str,
     action: &str,
-    suite: Suite,
-    repository: &Repository,
-    installation: Option<&Installation>,
+    suite: Suite<'_>,
+    repository: &Repository<'_>,
+    installation: Option<&Installation<'_>>,
 ) -> Result<Parsed, PayloadError> {
     if action != "rerequested" {
         return Ok(Parsed::Ignored(format!(
@@ -324,7 +401,7 @@ fn rerequested(
     if suite.pull_requests.is_empty() {
         return Ok(Parsed::Event(Event::EvaluateHead {
             target,
-            head_sha: suite.head_sha,
+            head_sha: suite.head_sha.into_owned(),
             cause,
             rerun: true,
         }));
@@ -334,7 +411,7 @@ fn rerequested(
         .into_iter()
         .map(|p| PullHint {
             number: p.number,
-            head_sha: p.head.map(|h| h.sha),
+            head_sha: p.head.map(|h| h.sha.into_owned()),
         })
         .collect();
     Ok(Parsed::Event(Event::EvaluatePulls {
@@ -354,15 +431,17 @@ struct MergeGroupBody {
 }
 
 #[derive(Deserialize)]
-struct MergeGroupPayload {
-    action: String,
+struct MergeGroupPayload<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
     merge_group: MergeGroupBody,
-    repository: Repository,
-    #[serde(default)]
-    installation: Option<Installation>,
+    #[serde(borrow)]
+    repository: Repository<'a>,
+    #[serde(default, borrow)]
+    installation: Option<Installation<'a>>,
 }
 
-fn merge_group(p: MergeGroupPayload) -> Result<Parsed, PayloadError> {
+fn merge_group(p: MergeGroupPayload<'_>) -> Result<Parsed, PayloadError> {
     if p.action != "checks_requested" {
         return Ok(Parsed::Ignored(format!(
             "merge_group.{} needs no check",
@@ -386,16 +465,18 @@ fn merge_group(p: MergeGroupPayload) -> Result<Parsed, PayloadError> {
 }
 
 #[derive(Deserialize)]
-struct InstallationPayload {
-    action: String,
-    installation: Installation,
+struct InstallationPayload<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    installation: Installation<'a>,
 }
 
-fn installation(p: InstallationPayload) -> Result<Parsed, PayloadError> {
+fn installation(p: InstallationPayload<'_>) -> Result<Parsed, PayloadError> {
     Ok(Parsed::Event(Event::Installation {
-        action: p.action,
+        action: p.action.into_owned(),
         installation_id: p.installation.id,
-        account: p.installation.account.map(|a| a.login),
+        account: p.installation.account.map(|a| a.login.into_owned()),
     }))
 }
 

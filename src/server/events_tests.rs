@@ -105,3 +105,43 @@ fn rerun_without_pull_requests_targets_the_head() {
     };
     assert_eq!(head_sha, "abc");
 }
+
+#[test]
+fn changes_of_any_shape_are_read_without_failing() {
+    let body = |changes: &str| {
+        format!(
+            r#"{{"action":"edited","pull_request":{{"number":3,"head":{{"sha":"abc"}}}},
+            "repository":{{"name":"r","owner":{{"login":"o"}}}},
+            "installation":{{"id":9}},"changes":{changes}}}"#
+        )
+    };
+    for (changes, acts) in [
+        ("null", false),
+        ("\"base\"", false),
+        ("[\"base\"]", false),
+        ("1.5", false),
+        ("{}", false),
+        (r#"{"title":{"from":"base"},"body":[1,{"base":2}]}"#, false),
+        (r#"{"base":null}"#, true),
+        (r#"{"ba\u0073e":{"sha":{"from":"x"}}}"#, true),
+    ] {
+        let parsed = parse("pull_request", body(changes).as_bytes()).expect(changes);
+        assert_eq!(matches!(parsed, Parsed::Event(_)), acts, "{changes}");
+    }
+}
+
+#[test]
+fn escaped_strings_are_unescaped() {
+    // Strings are borrowed from the body when they can be, decoded when they have escapes.
+    let body = br#"{"action":"synchronize","pull_request":{"number":1,"head":{"sha":"ab\u0063"}},
+        "repository":{"name":"r\u002dx","owner":{"login":"o"},"clone_url":"https:\/\/github.com\/o\/r-x.git"},
+        "installation":{"id":9}}"#;
+    let Parsed::Event(Event::EvaluatePulls { target, pulls, .. }) =
+        parse("pull_request", body).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(target.repo, RepoRef::new("o", "r-x"));
+    assert_eq!(target.clone_url, "https://github.com/o/r-x.git");
+    assert_eq!(pulls[0].head_sha.as_deref(), Some("abc"));
+}

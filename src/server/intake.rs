@@ -12,7 +12,10 @@
 //!    budget shared by all connections (`SECARCH_MAX_BODY_MEMORY_MB`) as it grows: a body that
 //!    finds the budget spent is refused with 503 at once and gives back what it held. (Waiting
 //!    instead would let bodies that each hold part of the budget wait for each other until
-//!    their timeouts.) Stalled bodies cannot add up to more than the budget.
+//!    their timeouts.) Stalled bodies cannot add up to more than the budget. A body announced
+//!    at no more than hyper's read buffer takes its whole buffer at once — a connection may hold
+//!    that much in hyper anyway, and most deliveries are that size, so they are read without
+//!    reallocating.
 //!
 //! Only then is the signature compared; the caller gets the bytes and the verdict.
 
@@ -30,6 +33,10 @@ use super::signature::WebhookSecrets;
 
 /// First allocation for a body of unknown or larger size; it doubles from there.
 const FIRST_CAPACITY: usize = 16 * 1024;
+
+/// A body announced at most this large is allocated whole at once: hyper's read buffer, which
+/// a connection may hold anyway.
+const WHOLE_AT_ONCE: usize = super::listen::READ_BUFFER;
 
 /// A body that was read whole, with the memory it holds counted against the budget until it
 /// is dropped.
@@ -135,44 +142,56 @@ pub(crate) async fn receive(
     let deadline = Instant::now() + gate.limits().body_timeout;
     // Growth never goes past what the client announced (nor past the limit).
     let ceiling = declared.map_or(MAX_BODY_BYTES, |n| n as usize);
+    // A body announced as no larger than hyper's read buffer (which a connection holds anyway)
+    // gets its whole buffer at once: one allocation, no copy while growing.
+    let first = match declared {
+        Some(n) if (n as usize) <= WHOLE_AT_ONCE => n as usize,
+        _ => FIRST_CAPACITY,
+    };
     let mut buf: Vec<u8> = Vec::new();
     let mut memory: Option<OwnedSemaphorePermit> = None;
-    loop {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
-        let data = match timeout_at(deadline, frame).await {
-            Err(_) => {
-                gate.count_body_timeout();
-                return Err(Refused::Timeout);
+    // One timer for the whole body, not one per frame.
+    let read = async {
+        loop {
+            let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+            let data = match frame {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(Refused::Broken(e.to_string())),
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => data,
+                    Err(_) => continue, // trailers: not part of what is signed
+                },
+            };
+            let needed = buf.len() + data.len();
+            if needed > MAX_BODY_BYTES {
+                return Err(Refused::TooLarge);
             }
-            Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(Refused::Broken(e.to_string())),
-            Ok(Some(Ok(frame))) => match frame.into_data() {
-                Ok(data) => data,
-                Err(_) => continue, // trailers: not part of what is signed
-            },
-        };
-        let needed = buf.len() + data.len();
-        if needed > MAX_BODY_BYTES {
-            return Err(Refused::TooLarge);
-        }
-        if needed > buf.capacity() {
-            let grown = needed
-                .max(buf.capacity().saturating_mul(2))
-                .max(FIRST_CAPACITY)
-                .min(ceiling.max(needed))
-                .min(MAX_BODY_BYTES);
-            let more = u32::try_from(grown - buf.capacity()).map_err(|_| Refused::TooLarge)?;
-            let permit = Arc::clone(&gate.budget)
-                .try_acquire_many_owned(more)
-                .map_err(|_| Refused::OverBudget)?;
-            match memory.as_mut() {
-                Some(held) => held.merge(permit),
-                None => memory = Some(permit),
+            if needed > buf.capacity() {
+                let grown = needed
+                    .max(buf.capacity().saturating_mul(2))
+                    .max(first)
+                    .min(ceiling.max(needed))
+                    .min(MAX_BODY_BYTES);
+                let more = u32::try_from(grown - buf.capacity()).map_err(|_| Refused::TooLarge)?;
+                let permit = Arc::clone(&gate.budget)
+                    .try_acquire_many_owned(more)
+                    .map_err(|_| Refused::OverBudget)?;
+                match memory.as_mut() {
+                    Some(held) => held.merge(permit),
+                    None => memory = Some(permit),
+                }
+                buf.reserve_exact(grown - buf.len());
             }
-            buf.reserve_exact(grown - buf.len());
+            verifier.update(&data);
+            buf.extend_from_slice(&data);
         }
-        verifier.update(&data);
-        buf.extend_from_slice(&data);
+    };
+    match timeout_at(deadline, read).await {
+        Err(_) => {
+            gate.count_body_timeout();
+            return Err(Refused::Timeout);
+        }
+        Ok(read) => read?,
     }
     Ok(Received {
         body: buf,

@@ -37,7 +37,7 @@ use super::settings::{HttpLimits, MAX_BODY_BYTES};
 use super::slots::{Admission, Busy, Slot, Slots};
 
 /// hyper's read buffer per connection, and so the largest request head.
-const READ_BUFFER: usize = 64 * 1024;
+pub(super) const READ_BUFFER: usize = 64 * 1024;
 
 /// Sent to a connection refused because every slot is busy.
 const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\nContent-Length: 49\r\n\r\nevery connection slot is busy; retry in a moment\n";
