@@ -79,13 +79,30 @@ impl ReviewHistory for GitReviewHistory<'_> {
         // Newest first: the run of versions containing the entry ends at the
         // oldest one that still has it.
         let mut added = None;
+        let mut run_ended = false;
         for v in &versions {
-            let Some(blob) = &v.blob else { break };
+            let Some(blob) = &v.blob else {
+                run_ended = true;
+                break;
+            };
             if self.contains(document_path, blob, &key)? {
                 added = Some(v.commit.clone());
             } else {
+                run_ended = true;
                 break;
             }
+        }
+        // In a shallow clone the oldest version we can see may only be where the history was
+        // cut: the entry may be older, and every commit after it unseen. Say so instead of
+        // reporting a clean history.
+        if let Some(commit) = &added
+            && !run_ended
+            && self.repo.shallow_boundary().contains(commit)
+        {
+            return Err(format!(
+                "this clone is shallow: its history stops at {}, so the commit that added the last review cannot be found (run `git fetch --unshallow`)",
+                commit.get(..12).unwrap_or(commit)
+            ));
         }
         Ok(added)
     }

@@ -159,6 +159,14 @@ impl Repo {
             .collect())
     }
 
+    /// The commits where a shallow clone's history is cut (listed in the git directory's `shallow`
+    /// file: their parents are missing); empty for a full clone.
+    pub fn shallow_boundary(&self) -> Vec<String> {
+        std::fs::read_to_string(self.git.path().join("shallow"))
+            .map(|text| text.lines().map(|l| l.trim().to_string()).collect())
+            .unwrap_or_default()
+    }
+
     /// Whether this is a shallow clone (history may be missing).
     pub fn is_shallow(&self) -> bool {
         self.git.is_shallow()

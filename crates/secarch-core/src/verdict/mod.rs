@@ -159,6 +159,9 @@ impl Verdict {
     }
 }
 
+/// Lint rules that a new review record satisfies by itself.
+const REVIEW_FIXES: [&str; 2] = ["SA052", "SA053"];
+
 /// Decide whether the change may merge.
 pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     let mut categories: BTreeMap<String, usize> = BTreeMap::new();
@@ -217,15 +220,27 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
                 .iter()
                 .filter(|f| f.severity == Severity::Warning)
                 .count();
+            // SA052/SA053 say "changed since the last review": the review record asked for
+            // below fixes them, so asking to "fix the lint errors" first would send people
+            // the wrong way.
+            let only_review_rules = errors > 0
+                && findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .all(|f| REVIEW_FIXES.contains(&f.rule.as_str()));
             reasons.push(Reason {
                 requirement: Requirement::LintClean,
                 met: errors == 0,
                 message: if errors == 0 {
                     format!("{doc_name} lints clean ({warnings} warning(s))")
+                } else if only_review_rules {
+                    format!(
+                        "{doc_name} has {errors} lint error(s), all of them \"changed since the last review\" (SA052/SA053): the new review record fixes them"
+                    )
                 } else {
                     format!("{doc_name} has {errors} lint error(s) and {warnings} warning(s)")
                 },
-                action: (errors > 0).then(|| {
+                action: (errors > 0 && !only_review_rules).then(|| {
                     "Fix the lint errors in the findings (run `secarch lint` locally to see them with file:line).".to_string()
                 }),
             });
@@ -328,9 +343,12 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     let title = if met_all {
         format!("Security architecture reviewed: {what}")
     } else {
+        // The first unmet condition someone has to act on (SA052-only lint errors are fixed by
+        // the review step, so they do not name the failure).
         let first = reasons
             .iter()
-            .find(|r| !r.met)
+            .find(|r| !r.met && r.action.is_some())
+            .or_else(|| reasons.iter().find(|r| !r.met))
             .map(|r| match r.requirement {
                 Requirement::DocumentExists if doc.deleted => "document deleted",
                 Requirement::DocumentExists => "document missing",

@@ -242,3 +242,56 @@ fn a_deleted_document_fails_even_when_nothing_else_triggered() {
         );
     }
 }
+
+#[test]
+fn review_history_errors_alone_point_to_the_review_step() {
+    let t = [trig("container", "Dockerfile")];
+    let d = doc(true, true, &[]);
+    let sa052 = Finding {
+        rule: "SA052".into(),
+        severity: Severity::Error,
+        message: "the system architecture changed since the last review".into(),
+        path: "docs/security/security-architecture.md".into(),
+        line: 80,
+        column: 5,
+    };
+    let findings = vec![sa052.clone()];
+    let mut i = input(&t, &d);
+    i.findings = Some(&findings);
+    let v = decide(&i);
+    assert_eq!(v.conclusion, Conclusion::Failure);
+    assert!(v.title.contains("review missing"), "{}", v.title);
+    let steps = v.next_steps();
+    assert!(
+        steps.iter().all(|s| !s.starts_with("Fix the lint errors")),
+        "{steps:?}"
+    );
+    assert!(steps[0].contains("reviews:"), "{steps:?}");
+    let lint = v
+        .reasons
+        .iter()
+        .find(|r| r.requirement == Requirement::LintClean)
+        .unwrap();
+    assert!(
+        lint.message.contains("the new review record fixes them"),
+        "{}",
+        lint.message
+    );
+
+    // With another lint error beside it, fixing the errors comes first again.
+    let both = vec![
+        sa052,
+        Finding {
+            rule: "SA022".into(),
+            message: "boundary without control".into(),
+            ..findings[0].clone()
+        },
+    ];
+    i.findings = Some(&both);
+    let v = decide(&i);
+    assert!(
+        v.next_steps()[0].starts_with("Fix the lint errors"),
+        "{:?}",
+        v.next_steps()
+    );
+}

@@ -16,8 +16,7 @@ use crate::model::Review;
 /// Changed paths listed in a message before "and N more".
 const LISTED: usize = 5;
 
-const HISTORY_FIX: &str =
-    "make the full git history available (e.g. actions/checkout with fetch-depth: 0)";
+const HISTORY_FIX: &str = "make the full git history available (`git fetch --unshallow`, or actions/checkout with fetch-depth: 0)";
 
 /// Changed path → (category or "threat model", short commit).
 type Changed = BTreeMap<String, (String, String)>;
