@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{emit, fail};
 use crate::classify::Classifier;
 use crate::evaluate::{PolicySource, Range, evaluate, load_policy};
-use crate::git::Repo;
+use crate::git::{GitError, Repo};
 use crate::render::{render_human, render_markdown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,12 +35,18 @@ pub fn check(args: &CheckArgs) -> u8 {
 
 fn run(args: &CheckArgs) -> Result<u8, String> {
     let repo = Repo::open(&args.repo).map_err(|e| e.to_string())?;
-    let head = repo.resolve_commit(&args.head).map_err(|e| e.to_string())?;
+    if repo.has_no_commits() {
+        return Err(format!(
+            "the repository {} has no commits yet: `secarch check` compares commits, so commit your work first (or run `secarch lint` on the working tree)",
+            args.repo.display()
+        ));
+    }
+    let head = resolve(&repo, &args.head, "--head")?;
     let base_rev = match &args.base {
         Some(b) => b.clone(),
         None => repo.default_base().map_err(|e| e.to_string())?,
     };
-    let base = repo.resolve_commit(&base_rev).map_err(|e| e.to_string())?;
+    let base = resolve(&repo, &base_rev, "--base")?;
     if args.base.is_some() && base != head {
         let merge_base = repo.merge_base(&base, &head).map_err(|e| e.to_string())?;
         if merge_base == head {
@@ -75,6 +81,21 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
         }
     };
     Ok(emit(&out, report.conclusion.exit_code() as u8))
+}
+
+/// Resolve a revision given as `flag`; an unknown one names the flag to correct.
+fn resolve(repo: &Repo, rev: &str, flag: &str) -> Result<String, String> {
+    repo.resolve_commit(rev).map_err(|e| match e {
+        GitError::UnknownRevision { shallow, .. } => format!(
+            "unknown revision '{rev}' ({flag}): check the spelling{}, or pass a different {flag}",
+            if shallow {
+                "; this clone is shallow, `git fetch --unshallow` may bring it"
+            } else {
+                ", run `git fetch` if it only exists on the remote"
+            }
+        ),
+        other => other.to_string(),
+    })
 }
 
 /// Most uncommitted paths looked at (a working tree full of build output must not stall the

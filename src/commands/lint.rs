@@ -1,7 +1,7 @@
 //! `secarch lint`: lint the security architecture document against the threat
 //! models, in the working tree or at a revision.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{emit, fail};
 use crate::classify::Classifier;
@@ -71,10 +71,10 @@ fn run(args: &LintArgs) -> Result<u8, String> {
     };
 
     let policy = load_policy(args, source.as_ref())?;
-    let document = args
-        .document
-        .clone()
-        .or_else(|| discover_document(&policy, source.as_ref()));
+    let document = match &args.document {
+        Some(given) => Some(repository_path(&root, given)?),
+        None => discover_document(&policy, source.as_ref()),
+    };
     let strict = args.strict || policy.lint.strict;
 
     let report = match &document {
@@ -110,6 +110,36 @@ fn run(args: &LintArgs) -> Result<u8, String> {
     };
     let text = render_report(&report, args.format, &source.describe())?;
     Ok(emit(&text, if report.has_errors() { 1 } else { 0 }))
+}
+
+/// `--document` as a repository-relative path: a relative one as given, an absolute one only
+/// when it lies inside the repository (a usage error otherwise, not a finding about the file).
+fn repository_path(root: &Path, given: &str) -> Result<String, String> {
+    let path = Path::new(given);
+    if !path.is_absolute() {
+        return Ok(given.to_string());
+    }
+    let outside = || {
+        format!(
+            "--document {given} is outside the repository {}: pass a path inside it, relative to its root",
+            root.display()
+        )
+    };
+    let root = std::fs::canonicalize(root).map_err(|_| outside())?;
+    // The file may not exist yet (SA001 says so); its folder must be inside the repository.
+    let resolved = std::fs::canonicalize(path).or_else(|_| {
+        let parent = path.parent().ok_or_else(outside)?;
+        let name = path.file_name().ok_or_else(outside)?;
+        std::fs::canonicalize(parent)
+            .map(|p| p.join(name))
+            .map_err(|_| outside())
+    })?;
+    let relative = resolved.strip_prefix(&root).map_err(|_| outside())?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Ok(parts.join("/"))
 }
 
 fn load_policy(args: &LintArgs, source: &dyn FileSource) -> Result<Policy, String> {

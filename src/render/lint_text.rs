@@ -42,9 +42,15 @@ pub fn render_lint_human(report: &LintReport, source: &str) -> String {
             Severity::Warning => ("warning", yellow),
             _ => ("notice", anstyle::Style::new()),
         };
+        // Line 0 means "no position" (a missing file): print the path alone, never `:0:0`.
+        let at = match (f.line, f.column) {
+            (0, _) => f.path.clone(),
+            (line, 0) => format!("{}:{line}", f.path),
+            (line, column) => format!("{}:{line}:{column}", f.path),
+        };
         o.push_str(&format!(
-            "{}:{}:{}: {style}{word} {}{style:#}: {}\n",
-            f.path, f.line, f.column, f.rule, f.message
+            "{at}: {style}{word} {}{style:#}: {}\n",
+            f.rule, f.message
         ));
     }
     let doc = report.document.as_deref().unwrap_or("(no document)");

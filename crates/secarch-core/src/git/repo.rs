@@ -159,6 +159,13 @@ impl Repo {
             .collect())
     }
 
+    /// Whether the repository has no commit yet (`git init` and nothing committed): there is no
+    /// `HEAD` to check.
+    pub fn has_no_commits(&self) -> bool {
+        // Not `Repository::is_empty`: it expects HEAD to name `master`, and fails for `main`.
+        matches!(self.git.head(), Err(e) if e.code() == ErrorCode::UnbornBranch)
+    }
+
     /// The commits where a shallow clone's history is cut (listed in the git directory's `shallow`
     /// file: their parents are missing); empty for a full clone.
     pub fn shallow_boundary(&self) -> Vec<String> {
