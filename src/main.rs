@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
 use secarch::server::{RawConfig, WebhookSecrets};
@@ -16,8 +16,18 @@ use secrecy::SecretSlice;
 #[derive(Parser)]
 #[command(name = "secarch", version, about, long_about = None)]
 struct Cli {
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand)]
@@ -49,6 +59,13 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCmd,
     },
+    /// Print a shell completion script, e.g. `secarch completions bash > ~/.local/share/bash-completion/completions/secarch`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `secarch man > secarch.1 && man ./secarch.1`.
+    Man,
     /// Run the GitHub App: receive webhooks, post check runs and review requests.
     ///
     /// Every flag can be given by its environment variable instead. Secrets are never printed.
@@ -222,6 +239,12 @@ enum ConfigCmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // anstream (all human output) follows this; NO_COLOR and CLICOLOR_FORCE still apply to auto.
+    match cli.color {
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
     let code = match cli.command {
         Command::Check(c) => commands::check(&CheckArgs {
             repo: c.repo,
@@ -257,6 +280,18 @@ fn main() -> ExitCode {
             } => commands::config_show(&repo, policy.as_deref(), defaults),
             ConfigCmd::Validate { file } => commands::config_validate(file.as_deref()),
         },
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "secarch", &mut script);
+            commands::emit(&String::from_utf8_lossy(&script), 0)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => commands::emit(&String::from_utf8_lossy(&page), 0),
+                Err(e) => commands::fail(format!("cannot render the manual page: {e}")),
+            }
+        }
         Command::Serve(c) => commands::serve(RawConfig {
             app_id: c.app_id,
             private_key: c.private_key.map(|k| SecretSlice::from(k.into_bytes())),

@@ -21,7 +21,7 @@ pub const EXIT_ERROR: u8 = 2;
 /// Write a command's output and end with `code`. A reader that went away (`secarch config show |
 /// head -1`) ends the output quietly, as with git and ripgrep; any other write error (a full disk,
 /// a closed descriptor) is an error, because output the user asked for was lost.
-pub(crate) fn emit(text: &str, code: u8) -> u8 {
+pub fn emit(text: &str, code: u8) -> u8 {
     use std::io::Write as _;
     let mut out = anstream::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -35,7 +35,7 @@ pub(crate) fn emit(text: &str, code: u8) -> u8 {
 }
 
 /// Print an error for people and return the error exit code.
-pub(crate) fn fail(message: impl std::fmt::Display) -> u8 {
+pub fn fail(message: impl std::fmt::Display) -> u8 {
     let mut err = anstream::stderr();
     let style = anstyle::AnsiColor::Red.on_default().bold();
     let _ = std::io::Write::write_fmt(&mut err, format_args!("{style}error{style:#}: {message}\n"));
