@@ -15,20 +15,25 @@ pub const INIT_FILES: [(&str, &str); 3] = [
     (".github/workflows/secarch.yml", WORKFLOW),
 ];
 
-/// Write the scaffold into `repo`; existing files are kept unless `force`.
-pub fn init(repo: &Path, force: bool) -> u8 {
-    if !repo.is_dir() {
-        return fail(format!("{} is not a directory", repo.display()));
+/// Write the scaffold into the repository that contains `dir` (its top folder, found as git
+/// finds it; `dir` itself outside a repository); existing files are kept unless `force`.
+pub fn init(dir: &Path, force: bool) -> u8 {
+    if !dir.is_dir() {
+        return fail(format!("{} is not a directory", dir.display()));
     }
+    let root = crate::git::Repo::open(dir)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.to_path_buf());
     let mut written: Vec<PathBuf> = Vec::new();
     let mut kept: Vec<&str> = Vec::new();
     for (rel, content) in INIT_FILES {
-        let path = repo.join(rel);
+        let path = root.join(rel);
         if path.exists() && !force {
             kept.push(rel);
             continue;
         }
-        if !stays_inside(repo, &path) {
+        if !stays_inside(&root, &path) {
             return fail(format!(
                 "refusing to write {rel}: it resolves outside the repository through a symbolic link; \
                  remove the link or write the file yourself"
@@ -51,17 +56,46 @@ pub fn init(repo: &Path, force: bool) -> u8 {
     for k in &kept {
         out += &format!("kept    {k} (exists; pass --force to overwrite)\n");
     }
-    let todos: Vec<(usize, &str)> = DOCUMENT
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains("TODO"))
-        .map(|(i, l)| (i + 1, l.trim()))
-        .collect();
+    // What is still to fill in, counted in the files as they are now (a re-run after some
+    // edits shows what is left, not what the template had).
+    let (doc_rel, _) = INIT_FILES[0];
+    let (policy_rel, _) = INIT_FILES[1];
+    let left = |rel: &str| {
+        std::fs::read_to_string(root.join(rel))
+            .map(|text| placeholder_lines(&text))
+            .unwrap_or_default()
+    };
+    let (doc_left, policy_left) = (left(doc_rel), left(policy_rel));
+    out += "\nStill to fill in:\n";
+    for (rel, lines) in [(doc_rel, &doc_left), (policy_rel, &policy_left)] {
+        out += &match lines.len() {
+            0 => format!("  {rel}: no placeholders left\n"),
+            n => format!("  {rel}: {n} placeholder(s), lines {}\n", line_list(lines)),
+        };
+    }
     out += &format!(
-        "\nNext steps:\n  1. Fill in the {} TODOs in docs/security/security-architecture.md (layers, zones, boundaries, controls,\n     threats or threat_models, safety impact) — `secarch lint` shows what is still missing, with line numbers.\n  2. Name your security reviewers in .github/secarch.yml (signoff.reviewers).\n  3. Record the first review in `reviews:` and commit; from then on `secarch check` fails every change that\n     touches the architecture until the document is updated and reviewed again.",
-        todos.len()
+        "\nNext steps:\n  1. Fill in the placeholders in {doc_rel} (layers, zones, boundaries, controls,\n     threats or threat_models, safety impact) — `secarch lint` shows what is still missing, with line numbers.\n  2. Name your security reviewers in {policy_rel} (signoff.reviewers).\n  3. Record the first review in `reviews:` and commit; from then on `secarch check` fails every change that\n     touches the architecture until the document is updated and reviewed again.\n"
     );
     emit(&out, 0)
+}
+
+/// Lines (1-based) holding a placeholder `init` writes (`TODO`).
+fn placeholder_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("TODO"))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// "3, 7, 12" — the first few, then "and N more".
+fn line_list(lines: &[usize]) -> String {
+    const SHOWN: usize = 8;
+    let mut list: Vec<String> = lines.iter().take(SHOWN).map(usize::to_string).collect();
+    if lines.len() > SHOWN {
+        list.push(format!("and {} more", lines.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 /// Whether writing `path` stays inside `root`: its nearest existing ancestor (the file itself
