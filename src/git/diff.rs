@@ -115,6 +115,23 @@ pub fn thread_count(threads: usize) -> usize {
     }
 }
 
+/// A rayon pool of `thread_count(threads)` threads of its own, or `None` for
+/// one thread (work then stays on the caller's thread) or when no thread can
+/// be started (the caller works alone: slower, same results). Never rayon's
+/// global pool: `--threads` and `EvalOptions::threads` (1 for an App job,
+/// which already runs beside others) bound every fan-out.
+pub fn local_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    let threads = thread_count(threads);
+    if threads < 2 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("secarch-{i}"))
+        .build()
+        .ok()
+}
+
 /// What the head side holds, reported while diffing (for the fingerprint):
 /// a file of the head tree (with its directory's path: the whole path is
 /// built only for files the listing keeps), or an unchanged head subtree to

@@ -20,7 +20,6 @@ mod error;
 mod files;
 mod history;
 mod listing;
-mod pool;
 mod renames;
 mod repo;
 mod similarity;
@@ -28,9 +27,9 @@ mod similarity;
 mod tests;
 mod tree;
 
-pub use diff::{ChangeSetOptions, MAX_THREADS, thread_count};
+pub use diff::{ChangeSetOptions, MAX_THREADS, local_pool, thread_count};
 pub use error::GitError;
-pub use files::CommitSource;
+pub use files::{CommitSource, SharedBlobs};
 pub use history::{
     CommitInfo, CommitTouch, FileVersion, MAX_HISTORY_COMMITS, MAX_TOUCH_PATHS, co_author_emails,
 };
