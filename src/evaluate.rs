@@ -98,6 +98,9 @@ pub fn evaluate_with(
         &range.head,
         &ChangeSetOptions {
             threads: options.threads,
+            // Only watched paths are classified: a pairing of two other
+            // files changes nothing in the report.
+            similarity_only_for_kept: true,
             ..ChangeSetOptions::default()
         },
         classifier.watch_filter(),

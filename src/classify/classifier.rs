@@ -302,7 +302,7 @@ impl<'a> Content<'a> {
                     .blobs
                     .blob(&side.id)
                     .map_err(Unreadable::Missing)
-                    .and_then(|b| decode(&b)),
+                    .and_then(decode),
                 None => Err(Unreadable::Missing("no file at head".to_string())),
             };
             self.head = Some(loaded);
@@ -330,7 +330,7 @@ impl<'a> Content<'a> {
                 .as_ref()
                 .filter(|s| compare && is_file(Some(s)))
                 .and_then(|s| self.blobs.blob(&s.id).ok())
-                .and_then(|b| decode(&b).ok());
+                .and_then(|b| decode(b).ok());
             self.base = Some(loaded);
         }
         self.base.as_ref().and_then(|b| b.as_deref())
@@ -341,18 +341,18 @@ impl<'a> Content<'a> {
         if self.change.kind == ChangeKind::Deleted || !is_file(self.change.new.as_ref()) {
             return Vec::new();
         }
-        let head = match self.head() {
-            Ok(h) => h.to_string(),
-            Err(e) => {
-                return vec![super::signals::signal(
-                    "not-analysed",
-                    format!("content not analysed: {}", e.describe()),
-                    None,
-                )];
-            }
+        if let Err(e) = self.head() {
+            return vec![super::signals::signal(
+                "not-analysed",
+                format!("content not analysed: {}", e.describe()),
+                None,
+            )];
+        }
+        self.base();
+        // Both loaded above; borrowed, not copied.
+        let (Some(Ok(head)), Some(base)) = (&self.head, &self.base) else {
+            return Vec::new();
         };
-        let path = self.change.path().to_string();
-        let base = self.base().map(str::to_string);
-        analyser.signals(&path, base.as_deref(), &head)
+        analyser.signals(self.change.path(), base.as_deref(), head)
     }
 }

@@ -256,20 +256,38 @@ impl Repo {
         F: HeadFilter,
     {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let mut kept = filter.clone();
         let mut done = self.traverse(Some(old), Some(new), opts.threads, filter)?;
         let mut files = std::mem::take(&mut done.files);
         files.sort_unstable();
-        Ok((self.change_set_from(base_oid, head_oid, done, opts)?, files))
+        // A leftover's path is asked like a listed file: its directory, then
+        // its name.
+        let mut wanted = |path: &str| {
+            let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let dir = kept.enter(parent.as_bytes());
+            kept.keep(&dir, parent.as_bytes(), name.as_bytes())
+        };
+        let wanted: Option<&mut dyn FnMut(&str) -> bool> = if opts.similarity_only_for_kept {
+            Some(&mut wanted)
+        } else {
+            None
+        };
+        Ok((
+            self.change_set_from(base_oid, head_oid, done, opts, wanted)?,
+            files,
+        ))
     }
 
     /// Rename detection over a traversal's additions and deletions, and the
-    /// order every change set is handed out in.
+    /// order every change set is handed out in. `wanted`: see
+    /// [`ChangeSetOptions::similarity_only_for_kept`].
     pub(super) fn change_set_from(
         &self,
         base: Oid,
         head: Oid,
         mut done: Done,
         opts: &ChangeSetOptions,
+        wanted: Option<&mut dyn FnMut(&str) -> bool>,
     ) -> Result<ChangeSet, GitError> {
         // Stable sorts find the workers' sorted runs and merge them in
         // linear time; an unstable sort would start over.
@@ -278,7 +296,7 @@ impl Repo {
         let mut changes = ChangeSet {
             base: base.to_string(),
             head: head.to_string(),
-            changes: renames::detect(self, done.added, done.deleted, opts)?,
+            changes: renames::detect(self, done.added, done.deleted, opts, wanted)?,
         };
         changes.changes.append(&mut done.modified);
         changes.sort();
