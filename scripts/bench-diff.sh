@@ -14,6 +14,8 @@
 #   changeset-full   the same with --rename-limit 20000 (every rename searched)
 #   libgit2      (--with-libgit2) examples/changeset --engine libgit2: libgit2's
 #                own diff + find_similar at its default rename limit (1000)
+#   check-old    (--old-secarch BIN) the same check with another build, e.g. of
+#                the commit before a change, interleaved with the others
 #   git-stat     (--heavy-watched or --with-stat) git diff -M --stat main...feature:
 #                the same diff, reading the content of every changed file
 # Wall time and CPU time per process, and peak RSS from wait4(2) (so
@@ -24,14 +26,14 @@
 # with content signals) and adds the git-stat row; the changeset-* rows are left out.
 #
 # Usage: scripts/bench-diff.sh [--runs N] [--files N] [--repo DIR] [--no-build] [--with-libgit2]
-#                              [--heavy-watched] [--with-stat]
+#                              [--heavy-watched] [--with-stat] [--old-secarch BIN]
 #   --repo DIR   generate the repository in DIR and keep it (reused if present; use a
 #                different DIR for --heavy-watched)
 # Needs git, python3 and cargo. Builds release binaries (a few minutes the first time).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=7 files="" repo="" build=1 libgit2=0 heavy=0 stat=0
+runs=7 files="" repo="" build=1 libgit2=0 heavy=0 stat=0 old=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
@@ -41,7 +43,8 @@ while [ $# -gt 0 ]; do
         --with-libgit2) libgit2=1; shift ;;
         --heavy-watched) heavy=1; stat=1; shift ;;
         --with-stat) stat=1; shift ;;
-        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+        --old-secarch) old=$2; shift 2 ;;
+        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -83,6 +86,9 @@ if [ "$stat" = 1 ]; then
 fi
 if [ -x "$secarch" ] && "$secarch" check --help 2>&1 | grep -q -- '--base'; then
     cmds+=(check "$secarch check --repo $repo --base main --head feature --format json")
+    if [ -n "$old" ]; then
+        cmds+=(check-old "$old check --repo $repo --base main --head feature --format json")
+    fi
 else
     echo "note: secarch has no 'check' command yet; measuring examples/changeset only" >&2
 fi
@@ -159,13 +165,16 @@ for label, _ in pairs:
         result = f"{len(lines)} lines {dict(sorted(kinds.items()))}"
     else:
         result = out.decode(errors="replace").strip().replace("\n", " ")[:160]
-    if code != 0 and label != "check":
+    if code != 0 and not label.startswith("check"):
         result += f" (exit {code}: {err.decode(errors='replace').strip()[:200]})"
     print(f"| {label:<15} | {wall:6.3f} | {mn:5.3f} | {cpu:5.3f} | {rss / 1024:12.1f} | "
           f"{wall / med(base, 0):10.2f} | {cpu / max(med(base, 1), 1e-9):9.2f} | "
           f"{rss / med(base, 2):9.2f} | "
           + (f"{wall / med(stat, 0):9.2f} | {cpu / max(med(stat, 1), 1e-9):8.2f} | " if stat else "")
           + result)
+if "check" in last and "check-old" in last:
+    same = last["check"][4] == last["check-old"][4]
+    print(f"\ncheck and check-old print the same report: {'yes' if same else 'NO'}")
 warn = last[base][5].decode(errors="replace").strip()
 if warn:
     print(f"\n{base} said: {warn}")
