@@ -9,7 +9,10 @@ use super::text::{Unreadable, decode};
 use super::{BlobReader, ClassifyError, Signal, Trigger};
 use rayon::prelude::*;
 
-use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side, local_pool};
+use crate::git::{
+    ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side, local_pool,
+    local_pool_with_stack,
+};
 use crate::policy::Policy;
 
 /// [`Classifier::watch_filter`]: a matcher of its own (cloned per worker
@@ -133,7 +136,10 @@ impl Classifier {
         let parallel = blobs
             .shared()
             .filter(|_| watched.len() >= PARALLEL_MIN_CONTENT)
-            .and_then(|shared| Some((shared, local_pool(self.threads)?)));
+            .and_then(|shared| {
+                let stack = Some(super::tree::PARSE_THREAD_STACK_BYTES);
+                Some((shared, local_pool_with_stack(self.threads, stack)?))
+            });
         let Some((shared, pool)) = parallel else {
             let mut out = Vec::new();
             for change in watched {

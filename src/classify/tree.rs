@@ -124,6 +124,13 @@ fn yaml_options() -> serde_saphyr::Options {
 /// a 2 MiB worker thread.
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// Stack for threads that parse many files: more than [`PARSE_STACK_BYTES`],
+/// so `stacker` finds enough left and parses in place. Otherwise every parse
+/// maps, faults in and unmaps a fresh 64 MiB segment, and the threads of a
+/// pool queue on the process's memory-map lock (1,900 `mmap`/`munmap` pairs
+/// and one busy core out of two in the heavy-watched benchmark).
+pub(super) const PARSE_THREAD_STACK_BYTES: usize = PARSE_STACK_BYTES + 4 * 1024 * 1024;
+
 /// Run a parser with [`PARSE_STACK_BYTES`] of stack: on the caller's stack when that
 /// much is left, else on a stack segment mapped for the call by `stacker` (rust-lang's
 /// stack-growth library, already in the tree). `None` if the parser panicked (it should

@@ -130,15 +130,23 @@ pub fn thread_count(threads: usize) -> usize {
 /// global pool: `--threads` and `EvalOptions::threads` (1 for an App job,
 /// which already runs beside others) bound every fan-out.
 pub fn local_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    local_pool_with_stack(threads, None)
+}
+
+/// [`local_pool`] whose threads have `stack` bytes of stack (`None`: rayon's
+/// default).
+pub fn local_pool_with_stack(threads: usize, stack: Option<usize>) -> Option<rayon::ThreadPool> {
     let threads = thread_count(threads);
     if threads < 2 {
         return None;
     }
-    rayon::ThreadPoolBuilder::new()
+    let mut builder = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .thread_name(|i| format!("secarch-{i}"))
-        .build()
-        .ok()
+        .thread_name(|i| format!("secarch-{i}"));
+    if let Some(stack) = stack {
+        builder = builder.stack_size(stack);
+    }
+    builder.build().ok()
 }
 
 /// What the head side holds, reported while diffing (for the fingerprint):

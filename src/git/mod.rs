@@ -27,7 +27,7 @@ mod similarity;
 mod tests;
 mod tree;
 
-pub use diff::{ChangeSetOptions, MAX_THREADS, local_pool, thread_count};
+pub use diff::{ChangeSetOptions, MAX_THREADS, local_pool, local_pool_with_stack, thread_count};
 pub use error::GitError;
 pub use files::{CommitSource, SharedBlobs};
 pub use history::{
