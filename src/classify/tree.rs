@@ -126,9 +126,9 @@ const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Stack for threads that parse many files: more than [`PARSE_STACK_BYTES`],
 /// so `stacker` finds enough left and parses in place. Otherwise every parse
-/// maps, faults in and unmaps a fresh 64 MiB segment, and the threads of a
-/// pool queue on the process's memory-map lock (1,900 `mmap`/`munmap` pairs
-/// and one busy core out of two in the heavy-watched benchmark).
+/// maps, faults in and unmaps a fresh 64 MiB segment: 1,900 `mmap`/`munmap`
+/// pairs and 0.1–0.2 s of system time in the heavy-watched benchmark
+/// (BENCHMARKS.md), where this takes 0.02–0.04 s.
 pub(super) const PARSE_THREAD_STACK_BYTES: usize = PARSE_STACK_BYTES + 4 * 1024 * 1024;
 
 /// Run a parser with [`PARSE_STACK_BYTES`] of stack: on the caller's stack when that
