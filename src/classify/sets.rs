@@ -8,12 +8,12 @@
 //! matter to a user: on the 100k-file benchmark of BENCHMARKS.md ("Change
 //! set", section of 2026-12-03) the whole `secarch check` runs 720 M
 //! instructions with `GlobSet` against 544 M (the file-name queries of the
-//! tree walk 170 M against 21 M, building the sets 34 M against 17 M), CPU
-//! 1.28×, wall time within this machine's noise (medians 0.95×, fastest runs
-//! 1.11×). The rule is to keep own code only for ≥ 1.5× on a benchmark a
-//! user feels. What does make path matching cheap stays: globs split into a
-//! directory side matched once per directory and a file-name side
-//! (`globs.rs`).
+//! tree walk 170 M against 21 M, building the sets 34 M against 17 M): CPU
+//! 1.23–1.28×, wall time 1.13–1.34× (medians of interleaved runs on a busy
+//! 2-core machine). The rule is to keep own code only for ≥ 1.5× on a
+//! benchmark a user feels. What does make path matching cheap stays: globs
+//! split into a directory side matched once per directory and a file-name
+//! side (`globs.rs`).
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
