@@ -14,16 +14,26 @@
 #   changeset-full   the same with --rename-limit 20000 (every rename searched)
 #   libgit2      (--with-libgit2) examples/changeset --engine libgit2: libgit2's
 #                own diff + find_similar at its default rename limit (1000)
+#   check-old    (--old-secarch BIN) the same check with another build, e.g. of
+#                the commit before a change, interleaved with the others
+#   git-stat     (--heavy-watched or --with-stat) git diff -M --stat main...feature:
+#                the same diff, reading the content of every changed file
 # Wall time and CPU time per process, and peak RSS from wait4(2) (so
 # /usr/bin/time is not needed); medians over --runs, after one warm-up each.
 #
+# --heavy-watched generates the heavy-watched repository instead (gen-bench-repo.py
+# --heavy-watched; 60k files, a 6k-file change of which 1.3k are watched manifests
+# with content signals) and adds the git-stat row; the changeset-* rows are left out.
+#
 # Usage: scripts/bench-diff.sh [--runs N] [--files N] [--repo DIR] [--no-build] [--with-libgit2]
-#   --repo DIR   generate the repository in DIR and keep it (reused if present)
+#                              [--heavy-watched] [--with-stat] [--old-secarch BIN]
+#   --repo DIR   generate the repository in DIR and keep it (reused if present; use a
+#                different DIR for --heavy-watched)
 # Needs git, python3 and cargo. Builds release binaries (a few minutes the first time).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-runs=7 files=100000 repo="" build=1 libgit2=0
+runs=7 files="" repo="" build=1 libgit2=0 heavy=0 stat=0 old=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
@@ -31,7 +41,10 @@ while [ $# -gt 0 ]; do
         --repo) repo=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --with-libgit2) libgit2=1; shift ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --heavy-watched) heavy=1; stat=1; shift ;;
+        --with-stat) stat=1; shift ;;
+        --old-secarch) old=$2; shift 2 ;;
+        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -45,11 +58,17 @@ if [ -z "$repo" ]; then
     repo=$tmp/repo
 fi
 
+gen_args=()
+if [ "$heavy" = 1 ]; then
+    files=${files:-60000}
+    gen_args+=(--heavy-watched)
+fi
+files=${files:-100000}
 if [ ! -d "$repo/.git" ]; then
     echo "generating $files-file repository in $repo ..." >&2
     start=$(date +%s)
     git init -q -b main "$repo"
-    python3 "$root/scripts/gen-bench-repo.py" "$files" | git -C "$repo" fast-import --quiet
+    python3 "$root/scripts/gen-bench-repo.py" "$files" "${gen_args[@]}" | git -C "$repo" fast-import --quiet
     # A clone's pack has deltas between similar objects; fast-import's mostly not.
     git -C "$repo" repack -adfq
     echo "generated in $(( $(date +%s) - start ))s" >&2
@@ -62,14 +81,22 @@ example=$root/target/release/examples/changeset
 secarch=$root/target/release/secarch
 
 cmds=(git "git -C $repo diff --name-status -M main...feature")
+if [ "$stat" = 1 ]; then
+    cmds+=(git-stat "git -C $repo diff -M --stat main...feature")
+fi
 if [ -x "$secarch" ] && "$secarch" check --help 2>&1 | grep -q -- '--base'; then
     cmds+=(check "$secarch check --repo $repo --base main --head feature --format json")
+    if [ -n "$old" ]; then
+        cmds+=(check-old "$old check --repo $repo --base main --head feature --format json")
+    fi
 else
     echo "note: secarch has no 'check' command yet; measuring examples/changeset only" >&2
 fi
-cmds+=(changeset "$example --repo $repo --base main --head feature")
-cmds+=(changeset-1t "$example --repo $repo --base main --head feature --threads 1")
-cmds+=(changeset-full "$example --repo $repo --base main --head feature --rename-limit 20000")
+if [ "$heavy" = 0 ]; then
+    cmds+=(changeset "$example --repo $repo --base main --head feature")
+    cmds+=(changeset-1t "$example --repo $repo --base main --head feature --threads 1")
+    cmds+=(changeset-full "$example --repo $repo --base main --head feature --rename-limit 20000")
+fi
 if [ "$libgit2" = 1 ]; then
     cmds+=(libgit2 "$example --repo $repo --base main --head feature --engine libgit2 --rename-limit 1000")
 fi
@@ -116,14 +143,21 @@ def med(label, i):
     return statistics.median(s[i] for s in samples[label])
 
 base = pairs[0][0]
-print(f"\n{runs} runs each, medians; ratios against {base}")
-print(f"| {'command':<15} | wall s | min s | cpu s | peak RSS MiB | wall ratio | cpu ratio | RSS ratio | result")
-print(f"|{'-'*17}|--------|-------|-------|--------------|------------|-----------|-----------|-------")
+stat = "git-stat" if "git-stat" in samples else None
+print(f"\n{runs} runs each, medians; ratios against {base}"
+      + (f" (and wall/cpu against {stat})" if stat else ""))
+extra = " wall/stat | cpu/stat |" if stat else ""
+print(f"| {'command':<15} | wall s | min s | cpu s | peak RSS MiB | wall ratio | cpu ratio | RSS ratio |{extra} result")
+print(f"|{'-'*17}|--------|-------|-------|--------------|------------|-----------|-----------|"
+      + ("-----------|----------|" if stat else "") + "-------")
 for label, _ in pairs:
     wall, cpu, rss = med(label, 0), med(label, 1), med(label, 2)
     mn = min(s[0] for s in samples[label])
     _, _, _, code, out, err = last[label]
-    if label == "git":
+    if label == "git-stat":
+        lines = out.decode(errors="replace").splitlines()
+        result = lines[-1].strip() if lines else ""
+    elif label == "git":
         lines = out.decode(errors="replace").splitlines()
         kinds = {}
         for line in lines:
@@ -131,11 +165,16 @@ for label, _ in pairs:
         result = f"{len(lines)} lines {dict(sorted(kinds.items()))}"
     else:
         result = out.decode(errors="replace").strip().replace("\n", " ")[:160]
-    if code != 0 and label != "check":
+    if code != 0 and not label.startswith("check"):
         result += f" (exit {code}: {err.decode(errors='replace').strip()[:200]})"
     print(f"| {label:<15} | {wall:6.3f} | {mn:5.3f} | {cpu:5.3f} | {rss / 1024:12.1f} | "
           f"{wall / med(base, 0):10.2f} | {cpu / max(med(base, 1), 1e-9):9.2f} | "
-          f"{rss / med(base, 2):9.2f} | {result}")
+          f"{rss / med(base, 2):9.2f} | "
+          + (f"{wall / med(stat, 0):9.2f} | {cpu / max(med(stat, 1), 1e-9):8.2f} | " if stat else "")
+          + result)
+if "check" in last and "check-old" in last:
+    same = last["check"][4] == last["check-old"][4]
+    print(f"\ncheck and check-old print the same report: {'yes' if same else 'NO'}")
 warn = last[base][5].decode(errors="replace").strip()
 if warn:
     print(f"\n{base} said: {warn}")

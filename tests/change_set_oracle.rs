@@ -102,6 +102,7 @@ fn compare(repo: &Repo, dir: &Path, from: &str, to: &str) -> Result<Vec<Row>, Te
             let opts = ChangeSetOptions {
                 rename_limit,
                 threads,
+                ..ChangeSetOptions::default()
             };
             let cs = repo
                 .change_set_with(from, to, &opts)

@@ -111,9 +111,9 @@ fn shared_between_threads_equals_one_thread() {
     agree(&r, &spread, &base);
 }
 
-/// One directory holding most of the tree among many small ones: the thread
-/// that gets it hands part of it over (`crates/secarch-core/src/git/pool.rs`). Packed like a
-/// clone, so each thread reads the pack through its own object database.
+/// One directory holding most of the tree among many small ones: its
+/// subdirectories are tasks other threads steal (`crates/secarch-core/src/git/listing.rs`). Packed
+/// like a clone, so each thread reads the pack through its own object database.
 #[test]
 fn a_lopsided_packed_tree_agrees_on_any_thread_count() {
     let r = TestRepo::new();
@@ -143,6 +143,93 @@ fn a_lopsided_packed_tree_agrees_on_any_thread_count() {
     r.git(&["repack", "-adq"]);
     agree(&r, &base, &head);
     agree(&r, &head, &base);
+}
+
+/// `similarity_only_for_kept`: edited renames are searched for only when a
+/// kept file is among the leftovers; exact renames always pair.
+#[test]
+fn similarity_search_only_when_a_kept_file_is_left_over() {
+    let r = TestRepo::new();
+    let text: String = (0..40).map(|i| format!("line {i}\n")).collect();
+    r.write("a/notes.txt", &text);
+    r.write("a/same.txt", "same\n");
+    r.write("a/Dockerfile", &format!("FROM x\n{text}"));
+    let base = r.commit("base");
+    r.remove("a/notes.txt");
+    r.write("b/notes-moved.txt", &format!("{text}one more\n"));
+    r.remove("a/same.txt");
+    r.write("b/same.txt", "same\n");
+    let unwatched = r.commit("edited rename of an unwatched file");
+    r.remove("a/Dockerfile");
+    r.write("b/Dockerfile.old", &format!("FROM x\n{text}one more\n"));
+    let watched = r.commit("and of a watched one");
+    let repo = Repo::open(r.path()).unwrap();
+    let watched_only = ByPath(|p: &str| p.contains("Dockerfile"));
+    let kinds = |to: &str, only: bool| {
+        let opts = ChangeSetOptions {
+            similarity_only_for_kept: only,
+            ..ChangeSetOptions::default()
+        };
+        let (cs, _) = repo
+            .change_set_and_files(&base, to, &opts, watched_only.clone())
+            .unwrap();
+        cs.changes
+            .iter()
+            .map(|c| format!("{:?} {}", c.kind, c.path()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&unwatched, false),
+        ["Renamed b/notes-moved.txt", "Renamed b/same.txt"]
+    );
+    assert_eq!(
+        kinds(&unwatched, true),
+        [
+            "Deleted a/notes.txt",
+            "Added b/notes-moved.txt",
+            "Renamed b/same.txt"
+        ]
+    );
+    // A watched leftover: the full search, as by default.
+    assert_eq!(kinds(&watched, true), kinds(&watched, false));
+    assert!(kinds(&watched, true).contains(&"Renamed b/Dockerfile.old".to_string()));
+}
+
+/// A tree missing from the object database is an error on any thread count,
+/// reported once every task has stopped (no thread is left waiting).
+#[test]
+fn a_missing_tree_fails_the_traversal_on_any_thread_count() {
+    let r = TestRepo::new();
+    for d in 0..100 {
+        r.write(&format!("d{d:03}/s/f.yaml"), &format!("{d}\n"));
+    }
+    let base = r.commit("base");
+    for d in 0..100 {
+        r.write(&format!("d{d:03}/s/f.yaml"), "changed\n");
+    }
+    let head = r.commit("head");
+    let tree = r.git(&["rev-parse", &format!("{head}:d077/s")]);
+    let tree = tree.trim();
+    std::fs::remove_file(
+        r.path()
+            .join(".git/objects")
+            .join(&tree[..2])
+            .join(&tree[2..]),
+    )
+    .unwrap();
+    let repo = Repo::open(r.path()).unwrap();
+    for threads in [1, 2, 3] {
+        let opts = ChangeSetOptions {
+            threads,
+            ..ChangeSetOptions::default()
+        };
+        let walked = repo.change_set_and_files(&base, &head, &opts, ByPath(|_: &str| true));
+        assert!(walked.is_err(), "{threads} threads");
+        assert!(
+            repo.change_set_with(&base, &head, &opts).is_err(),
+            "{threads} threads"
+        );
+    }
 }
 
 /// The classifier's own filter (each directory evaluated once, files mostly

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::classify::{BlobReader, Classifier, Signal, Trigger};
 use crate::fingerprint::{canonical_document, fingerprint};
-use crate::git::{ChangeKind, ChangeSetOptions, GitError, Repo};
+use crate::git::{ChangeKind, ChangeSetOptions, GitError, Repo, SharedBlobs};
 use crate::lint::{
     LintInput, LintReport, ReviewHistory, ThreatModelFailure, discover_document, lint_parsed,
 };
@@ -100,6 +100,9 @@ pub fn evaluate_with(
         &range.head,
         &ChangeSetOptions {
             threads: options.threads,
+            // Only watched paths are classified: a pairing of two other
+            // files changes nothing in the report.
+            similarity_only_for_kept: true,
             ..ChangeSetOptions::default()
         },
         classifier.watch_filter(),
@@ -109,7 +112,8 @@ pub fn evaluate_with(
     let base_doc = DocAt::read(&base_src, document.as_deref());
     let head_doc = DocAt::read(&head_src, document.as_deref());
     let fp = fingerprint(&watched, document.as_deref().zip(head_doc.bytes.as_deref()));
-    let mut triggers = classifier.classify(&changes, &RepoBlobs(repo));
+    let mut triggers =
+        classifier.classify(&changes, &RepoBlobs(repo, repo.shared_blobs(&range.head)));
     annotate_policy_change(repo, &merge_base, &range.head, &policy, &mut triggers);
 
     let doc_state = document_state(document.as_deref(), &base_doc, &head_doc);
@@ -277,11 +281,23 @@ impl Threats {
     }
 }
 
-struct RepoBlobs<'a>(&'a Repo);
+/// Blobs read through the repository's own handle, or, on the classifier's
+/// threads, through [`SharedBlobs`].
+struct RepoBlobs<'a>(&'a Repo, SharedBlobs);
 
 impl BlobReader for RepoBlobs<'_> {
     fn blob(&self, id: &str) -> Result<Vec<u8>, String> {
         self.0.read_blob(id).map_err(|e| e.to_string())
+    }
+
+    fn shared(&self) -> Option<&(dyn BlobReader + Sync)> {
+        Some(&self.1)
+    }
+}
+
+impl BlobReader for SharedBlobs {
+    fn blob(&self, id: &str) -> Result<Vec<u8>, String> {
+        self.read_blob(id).map_err(|e| e.to_string())
     }
 }
 

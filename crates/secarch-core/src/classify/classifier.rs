@@ -7,7 +7,12 @@ use super::signals::Analyser;
 use super::signals::manifests::{self, Manifest, Outcome, Watchlist};
 use super::text::{Unreadable, decode};
 use super::{BlobReader, ClassifyError, Signal, Trigger};
-use crate::git::{ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side, thread_count};
+use rayon::prelude::*;
+
+use crate::git::{
+    ChangeKind, ChangeSet, EntryKind, FileChange, HeadFilter, Side, local_pool,
+    local_pool_with_stack,
+};
 use crate::policy::Policy;
 
 /// [`Classifier::watch_filter`]: a matcher of its own (cloned per worker
@@ -29,8 +34,12 @@ impl HeadFilter for WatchFilter {
     }
 }
 
-/// Change sets at least this large have their paths matched on two threads.
+/// Change sets at least this large have their paths matched on the pool's threads.
 pub(super) const PARALLEL_MIN_CHANGES: usize = 4096;
+
+/// At least this many watched changes have their content read and analysed
+/// on the pool's threads (the 100k-file benchmark's 50 stay on one).
+pub(super) const PARALLEL_MIN_CONTENT: usize = 64;
 
 /// Compiled policy: categories, excludes, the document, the dependency watchlist.
 #[derive(Debug, Clone)]
@@ -89,13 +98,14 @@ impl Classifier {
     /// category then path. Blobs are read only for changes whose category has a
     /// content analyser, only the sides needed, and each at most once.
     pub fn classify(&self, changes: &ChangeSet, blobs: &dyn BlobReader) -> Vec<Trigger> {
-        let mut out: Vec<Trigger> = Vec::new();
         let watched = self.watched_changes(&changes.changes);
-        for (change, watched) in changes.changes.iter().zip(watched) {
-            if watched {
-                self.classify_change(change, blobs, &mut out);
-            }
-        }
+        let watched: Vec<&FileChange> = changes
+            .changes
+            .iter()
+            .zip(watched)
+            .filter_map(|(change, watched)| watched.then_some(change))
+            .collect();
+        let mut out = self.classify_watched(&watched, blobs);
         // Order-independent output: sort on everything, then merge duplicates (a
         // change set naming one path twice) into one trigger per (category, path).
         out.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
@@ -118,11 +128,41 @@ impl Classifier {
         merged
     }
 
+    /// The triggers of the watched changes, in no particular order. Many
+    /// watched changes (a platform-wide edit of manifests) are read and
+    /// analysed on a local pool when `blobs` can be shared: reading, inflating
+    /// and parsing their content is nearly all of such a check's time.
+    fn classify_watched(&self, watched: &[&FileChange], blobs: &dyn BlobReader) -> Vec<Trigger> {
+        let parallel = blobs
+            .shared()
+            .filter(|_| watched.len() >= PARALLEL_MIN_CONTENT)
+            .and_then(|shared| {
+                let stack = Some(crate::syntax::toml::PARSE_THREAD_STACK_BYTES);
+                Some((shared, local_pool_with_stack(self.threads, stack)?))
+            });
+        let Some((shared, pool)) = parallel else {
+            let mut out = Vec::new();
+            for change in watched {
+                self.classify_change(change, blobs, &mut out);
+            }
+            return out;
+        };
+        pool.install(|| {
+            watched
+                .par_iter()
+                .flat_map_iter(|change| {
+                    let mut out = Vec::new();
+                    self.classify_change(change, shared, &mut out);
+                    out
+                })
+                .collect()
+        })
+    }
+
     /// Per change: does either path fall into a category? Pure path
     /// matching, so a large change set (a vendored tree, a mass rename) is
-    /// shared with a second thread, which gets its own matcher (the matcher
-    /// keeps per-directory state). Content is only read afterwards, on this
-    /// thread, for the few changes that matched.
+    /// split into one share per thread of a local pool, each share with its
+    /// own matcher (the matcher keeps per-directory state).
     fn watched_changes(&self, changes: &[FileChange]) -> Vec<bool> {
         let touches = |m: &Matcher, c: &FileChange| {
             c.new
@@ -130,24 +170,24 @@ impl Classifier {
                 .chain(&c.old)
                 .any(|side| m.is_watched(&side.path))
         };
-        if thread_count(self.threads) < 2 || changes.len() < PARALLEL_MIN_CHANGES {
+        let pool = (changes.len() >= PARALLEL_MIN_CHANGES)
+            .then(|| local_pool(self.threads))
+            .flatten();
+        let Some(pool) = pool else {
             return changes.iter().map(|c| touches(&self.matcher, c)).collect();
-        }
-        let (mine, theirs) = changes.split_at(changes.len() / 2);
-        let matcher = self.matcher.clone();
-        std::thread::scope(|scope| {
-            let helper = scope.spawn(move || {
-                theirs
-                    .iter()
-                    .map(|c| touches(&matcher, c))
-                    .collect::<Vec<bool>>()
-            });
-            let mut watched: Vec<bool> = mine.iter().map(|c| touches(&self.matcher, c)).collect();
-            match helper.join() {
-                Ok(rest) => watched.extend(rest),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-            watched
+        };
+        let share = changes.len().div_ceil(pool.current_num_threads());
+        pool.install(|| {
+            changes
+                .par_chunks(share)
+                .map(|part| {
+                    let matcher = self.matcher.clone();
+                    part.iter()
+                        .map(|c| touches(&matcher, c))
+                        .collect::<Vec<bool>>()
+                })
+                .collect::<Vec<_>>()
+                .concat()
         })
     }
 
@@ -268,7 +308,7 @@ impl<'a> Content<'a> {
                     .blobs
                     .blob(&side.id)
                     .map_err(Unreadable::Missing)
-                    .and_then(|b| decode(&b)),
+                    .and_then(decode),
                 None => Err(Unreadable::Missing("no file at head".to_string())),
             };
             self.head = Some(loaded);
@@ -296,7 +336,7 @@ impl<'a> Content<'a> {
                 .as_ref()
                 .filter(|s| compare && is_file(Some(s)))
                 .and_then(|s| self.blobs.blob(&s.id).ok())
-                .and_then(|b| decode(&b).ok());
+                .and_then(|b| decode(b).ok());
             self.base = Some(loaded);
         }
         self.base.as_ref().and_then(|b| b.as_deref())
@@ -307,18 +347,18 @@ impl<'a> Content<'a> {
         if self.change.kind == ChangeKind::Deleted || !is_file(self.change.new.as_ref()) {
             return Vec::new();
         }
-        let head = match self.head() {
-            Ok(h) => h.to_string(),
-            Err(e) => {
-                return vec![super::signals::signal(
-                    "not-analysed",
-                    format!("content not analysed: {}", e.describe()),
-                    None,
-                )];
-            }
+        if let Err(e) = self.head() {
+            return vec![super::signals::signal(
+                "not-analysed",
+                format!("content not analysed: {}", e.describe()),
+                None,
+            )];
+        }
+        self.base();
+        // Both loaded above; borrowed, not copied.
+        let (Some(Ok(head)), Some(base)) = (&self.head, &self.base) else {
+            return Vec::new();
         };
-        let path = self.change.path().to_string();
-        let base = self.base().map(str::to_string);
-        analyser.signals(&path, base.as_deref(), &head)
+        analyser.signals(self.change.path(), base.as_deref(), head)
     }
 }

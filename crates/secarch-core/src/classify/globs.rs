@@ -134,11 +134,26 @@ fn last_separator(glob: &str) -> Option<Option<usize>> {
     (depth == 0).then_some(last)
 }
 
-/// Index of the `]` closing the class opened at `open`; `None` when the
-/// class is not closed. Globset's rules, read in one place
-/// ([`super::gate::class`]).
+/// Index of the `]` closing the class opened at `open` (globset's rules: `!`
+/// or `^` negates, a `]` first is literal, `a-z` ranges); `None` when the
+/// class is not closed.
 fn class_end(bytes: &[u8], open: usize) -> Option<usize> {
-    super::gate::class(bytes, open).map(|(_, end)| end)
+    let mut i = open + 1;
+    if matches!(bytes.get(i), Some(b'!' | b'^')) {
+        i += 1;
+    }
+    let start = i;
+    while i < bytes.len() {
+        if bytes[i] == b']' && i > start {
+            return Some(i);
+        }
+        if bytes.get(i + 1) == Some(&b'-') && bytes.get(i + 2).is_some_and(|&e| e != b']') {
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 #[cfg(test)]

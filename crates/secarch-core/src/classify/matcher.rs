@@ -4,8 +4,9 @@
 //! into a directory side and a file-name side (`globs.rs`). Directory sides are
 //! matched once per directory (cached for the last few directories: tree walks
 //! and sorted change sets ask for one directory many times in a row); file
-//! names are matched with one lazy DFA over the base name (`sets.rs`). So
-//! `is_watched` over a 100k-file tree costs about one short DFA pass per file.
+//! names are matched with a `globset::GlobSet` over the base name (`sets.rs`).
+//! So `is_watched` over a 100k-file tree costs about one set query on a short
+//! name per file.
 //!
 //! **Case.** Every glob matches ASCII-case-insensitively, directory and base names
 //! alike. Developers check repositories out on case-insensitive file systems (macOS,
@@ -159,7 +160,7 @@ impl Builder {
             groups: Vec::new(),
             dir_rules: Vec::new(),
             dirs: Collect::new(),
-            any_dir_names: Collect::gated(),
+            any_dir_names: Collect::new(),
             any_dir_excludes: Collect::new(),
             dir_names: Collect::new(),
             dir_excludes: Collect::new(),
@@ -227,9 +228,6 @@ impl Matcher {
         for g in &policy.exclude {
             b.add("exclude", g, Group::Exclude)?;
         }
-        // Compiling the regex sets is most of the start-up of `secarch
-        // check` (~5 ms for the default policy); the largest one compiles on
-        // a second thread while this one does the rest.
         let Builder {
             groups,
             dir_rules,
@@ -241,16 +239,22 @@ impl Matcher {
             whole,
             subtree,
         } = b;
-        let (any_dir_names, [dirs, any_dir_excludes, dir_names, dir_excludes, whole]) =
-            std::thread::scope(|scope| {
-                let any = scope.spawn(move || any_dir_names.build("categories"));
-                let rest = [dirs, any_dir_excludes, dir_names, dir_excludes, whole]
-                    .map(|c| c.build("categories"));
-                let any = any
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (any, rest)
-            });
+        let [
+            dirs,
+            any_dir_names,
+            any_dir_excludes,
+            dir_names,
+            dir_excludes,
+            whole,
+        ] = [
+            dirs,
+            any_dir_names,
+            any_dir_excludes,
+            dir_names,
+            dir_excludes,
+            whole,
+        ]
+        .map(|c| c.build("categories"));
         let (dir_names, dir_excludes) = (dir_names?, dir_excludes?);
         let rules_of = |set: &Owned| {
             let mut rules = set.owners().to_vec();

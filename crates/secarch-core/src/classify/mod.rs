@@ -31,7 +31,6 @@
 //!   [`crate::syntax::limits`] (alias bombs of bytes or nodes, deep nesting).
 
 mod classifier;
-mod gate;
 mod globs;
 mod matcher;
 mod sets;
@@ -76,6 +75,13 @@ pub struct Trigger {
 /// `id` is a `Side::id` of the change set.
 pub trait BlobReader {
     fn blob(&self, id: &str) -> Result<Vec<u8>, String>;
+
+    /// The same blobs, readable from several threads at once: the classifier
+    /// then reads and analyses a large set of watched changes on its threads.
+    /// `None` (the default): everything is read on the caller's thread.
+    fn shared(&self) -> Option<&(dyn BlobReader + Sync)> {
+        None
+    }
 }
 
 impl BlobReader for HashMap<String, Vec<u8>> {
@@ -84,6 +90,10 @@ impl BlobReader for HashMap<String, Vec<u8>> {
             .cloned()
             .ok_or_else(|| format!("blob {id} not found"))
     }
+
+    fn shared(&self) -> Option<&(dyn BlobReader + Sync)> {
+        Some(self)
+    }
 }
 
 impl BlobReader for BTreeMap<String, Vec<u8>> {
@@ -91,6 +101,10 @@ impl BlobReader for BTreeMap<String, Vec<u8>> {
         self.get(id)
             .cloned()
             .ok_or_else(|| format!("blob {id} not found"))
+    }
+
+    fn shared(&self) -> Option<&(dyn BlobReader + Sync)> {
+        Some(self)
     }
 }
 

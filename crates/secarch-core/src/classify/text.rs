@@ -32,12 +32,14 @@ impl Unreadable {
 
 /// Decode a blob: UTF-8 (BOM stripped) or UTF-16 with a BOM (Visual Studio writes
 /// some `.csproj`/`.config` files that way). NUL bytes in UTF-8 mean binary.
-pub fn decode(bytes: &[u8]) -> Result<String, Unreadable> {
+/// Takes the blob by value: UTF-8 text (nearly every file) keeps its buffer.
+pub fn decode(mut bytes: Vec<u8>) -> Result<String, Unreadable> {
     if bytes.len() > MAX_ANALYSED_BYTES {
         return Err(Unreadable::TooLarge(bytes.len()));
     }
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return utf8(rest);
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+        return utf8(bytes);
     }
     let utf16 = |le: bool, rest: &[u8]| -> Result<String, Unreadable> {
         if !rest.len().is_multiple_of(2) {
@@ -63,11 +65,11 @@ pub fn decode(bytes: &[u8]) -> Result<String, Unreadable> {
     utf8(bytes)
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, Unreadable> {
+fn utf8(bytes: Vec<u8>) -> Result<String, Unreadable> {
     if bytes.contains(&0) {
         return Err(Unreadable::NotText);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| Unreadable::NotText)
+    String::from_utf8(bytes).map_err(|_| Unreadable::NotText)
 }
 
 /// Lines of `head` that are new compared with `base`: `(1-based line, text)`.
@@ -107,6 +109,7 @@ mod tests {
 
     #[test]
     fn decodes_utf8_bom_utf16_and_rejects_binary() {
+        let decode = |b: &[u8]| decode(b.to_vec());
         assert_eq!(decode(b"\xEF\xBB\xBFa=1").as_deref(), Ok("a=1"));
         assert_eq!(decode(b"\xFF\xFEa\0=\x001\0").as_deref(), Ok("a=1"));
         assert_eq!(decode(b"\xFE\xFF\0a\0=\x001").as_deref(), Ok("a=1"));

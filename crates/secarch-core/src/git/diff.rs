@@ -32,6 +32,14 @@ pub struct ChangeSetOptions {
     /// Threads for the tree diff of a large change; `0`: one per core (at
     /// most [`MAX_THREADS`]). A small change always runs on the caller's thread.
     pub threads: usize,
+    /// [`Repo::change_set_and_files`] only: search renames by content
+    /// similarity only when a file its filter keeps is among the additions
+    /// and deletions that exact renames left unpaired. For callers that look
+    /// at no other file (`secarch check` classifies watched paths only): a
+    /// pairing of two other files changes nothing they report, and the search
+    /// reads every leftover blob. Other edited renames then stay a deletion
+    /// plus an addition. Off by default.
+    pub similarity_only_for_kept: bool,
 }
 
 impl Default for ChangeSetOptions {
@@ -39,6 +47,7 @@ impl Default for ChangeSetOptions {
         ChangeSetOptions {
             rename_limit: DEFAULT_RENAME_LIMIT,
             threads: 0,
+            similarity_only_for_kept: false,
         }
     }
 }
@@ -70,7 +79,7 @@ impl Repo {
     ) -> Result<ChangeSet, GitError> {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
         let done = self.traverse(Some(old), Some(new), opts.threads, NoFiles)?;
-        self.change_set_from(base_oid, head_oid, done, opts)
+        self.change_set_from(base_oid, head_oid, done, opts, None)
     }
 
     /// Both commits and their root trees.
@@ -113,6 +122,31 @@ pub fn thread_count(threads: usize) -> usize {
             .min(MAX_THREADS),
         n => n,
     }
+}
+
+/// A rayon pool of `thread_count(threads)` threads of its own, or `None` for
+/// one thread (work then stays on the caller's thread) or when no thread can
+/// be started (the caller works alone: slower, same results). Never rayon's
+/// global pool: `--threads` and `EvalOptions::threads` (1 for an App job,
+/// which already runs beside others) bound every fan-out.
+pub fn local_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    local_pool_with_stack(threads, None)
+}
+
+/// [`local_pool`] whose threads have `stack` bytes of stack (`None`: rayon's
+/// default).
+pub fn local_pool_with_stack(threads: usize, stack: Option<usize>) -> Option<rayon::ThreadPool> {
+    let threads = thread_count(threads);
+    if threads < 2 {
+        return None;
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("secarch-{i}"));
+    if let Some(stack) = stack {
+        builder = builder.stack_size(stack);
+    }
+    builder.build().ok()
 }
 
 /// What the head side holds, reported while diffing (for the fingerprint):

@@ -2,13 +2,65 @@
 
 use std::path::Path;
 
-use git2::{ErrorCode, ObjectType, Oid, Tree};
+use git2::{ErrorCode, ObjectType, Odb, Oid, Tree};
 
-use super::repo::Repo;
+use super::repo::{Repo, Workers};
 use super::repo_error::{GitError, ctx};
 use super::tree_object;
 use super::{EntryKind, entry_kind};
 use crate::source::{FileSource, MAX_FILE_BYTES, is_safe_relative};
+
+/// Blobs of one repository read from any thread, as [`Repo::read_blob`]:
+/// each thread of a local pool opens its own object database once (libgit2
+/// handles are not `Send`, and a shared pack would be read under one lock).
+#[derive(Debug, Clone)]
+pub struct SharedBlobs {
+    workers: Workers,
+}
+
+impl SharedBlobs {
+    pub fn read_blob(&self, id: &str) -> Result<Vec<u8>, GitError> {
+        let oid = Oid::from_str(id).map_err(|_| GitError::UnknownRevision {
+            rev: id.to_string(),
+            shallow: false,
+        })?;
+        let what = format!("blob {id}");
+        self.workers
+            .with_odb(|odb| read_blob_in(odb, oid, &what, || self.workers.is_shallow()))
+    }
+}
+
+/// The bytes of blob `oid`, refused when over [`MAX_FILE_BYTES`] (checked
+/// from the object header, before anything is inflated).
+fn read_blob_in(
+    odb: &Odb<'_>,
+    oid: Oid,
+    what: &str,
+    shallow: impl Fn() -> bool,
+) -> Result<Vec<u8>, GitError> {
+    let (size, kind) = odb.read_header(oid).map_err(|e| match e.code() {
+        ErrorCode::NotFound => GitError::UnknownRevision {
+            rev: oid.to_string(),
+            shallow: shallow(),
+        },
+        _ => ctx(format!("cannot read {what}"))(e),
+    })?;
+    if kind != ObjectType::Blob {
+        return Err(GitError::NotABlob {
+            id: oid.to_string(),
+            kind: kind.str().to_string(),
+        });
+    }
+    if size as u64 > MAX_FILE_BYTES {
+        return Err(GitError::TooLarge {
+            what: what.to_string(),
+            size: size as u64,
+            max: MAX_FILE_BYTES,
+        });
+    }
+    let obj = odb.read(oid).map_err(ctx(format!("cannot read {what}")))?;
+    Ok(obj.data().to_vec())
+}
 
 impl Repo {
     /// The bytes of a blob, refused when over [`MAX_FILE_BYTES`] (checked from
@@ -26,28 +78,16 @@ impl Repo {
             .git
             .odb()
             .map_err(ctx("cannot open the object database"))?;
-        let (size, kind) = odb.read_header(oid).map_err(|e| match e.code() {
-            ErrorCode::NotFound => GitError::UnknownRevision {
-                rev: oid.to_string(),
-                shallow: self.git.is_shallow(),
-            },
-            _ => ctx(format!("cannot read {what}"))(e),
-        })?;
-        if kind != ObjectType::Blob {
-            return Err(GitError::NotABlob {
-                id: oid.to_string(),
-                kind: kind.str().to_string(),
-            });
+        read_blob_in(&odb, oid, what, || self.git.is_shallow())
+    }
+
+    /// A reader of this repository's blobs for other threads (each reads
+    /// through an object database of its own). `probe`: an object of the
+    /// repository (a commit id), to confirm such a database finds its objects.
+    pub fn shared_blobs(&self, probe: &str) -> SharedBlobs {
+        SharedBlobs {
+            workers: Workers::new(self, Oid::from_str(probe).ok()),
         }
-        if size as u64 > MAX_FILE_BYTES {
-            return Err(GitError::TooLarge {
-                what: what.to_string(),
-                size: size as u64,
-                max: MAX_FILE_BYTES,
-            });
-        }
-        let obj = odb.read(oid).map_err(ctx(format!("cannot read {what}")))?;
-        Ok(obj.data().to_vec())
     }
 
     /// The content of a regular file at a commit. `None` when the path does

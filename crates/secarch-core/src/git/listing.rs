@@ -7,23 +7,38 @@
 //! directory pair it compares, and the unchanged subtrees it skips are listed
 //! by the same workers. Work starts breadth-first on the caller's thread;
 //! once enough directories are pending — changed pairs or unchanged subtrees,
-//! so a small change in a large repository spreads too — they are shared
-//! between threads through a work pool (`pool.rs`), each thread with its own
-//! object database (its own pack lock, see `repo::worker_odb`) and its own
-//! copy of the filter (the path matcher keeps per-directory state). With
-//! [`NoFiles`] it is the plain diff: unchanged subtrees are skipped, not
-//! listed.
+//! so a small change in a large repository spreads too — they become rayon
+//! tasks on a local pool of `threads` threads ([`super::local_pool`]): every
+//! directory is a task and uncovers more, a thread works depth-first on its
+//! own and idle threads steal the oldest tasks (the directories nearest the
+//! root, the largest subtrees). Directories differ wildly in size (one `src/`
+//! may hold most of a repository), which is why fixed shares do not do.
+//! Each pool thread reads through its own object database (its own pack
+//! lock, see `repo::worker_odb`) and keeps its own copy of the filter (the
+//! path matcher keeps per-directory state). With [`NoFiles`] it is the plain
+//! diff: unchanged subtrees are skipped, not listed.
+//!
+//! Why rayon: an own work pool (per-thread stacks, the older half handed to
+//! a thread that ran dry) stood here until 2026-12-03; rayon's work stealing
+//! does the same, and the diff step measured the same with it (BENCHMARKS.md,
+//! "Change set", 2026-12-03: CPU 1.03×, fastest runs equal, medians within
+//! noise), so the pool was not worth its code. The pool's threads are started
+//! per traversal and read through a database of their own, one more than
+//! before (the caller's only does the breadth-first start): +2.7 MiB of peak
+//! memory on the 100k-file benchmark.
 
 use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use git2::{Odb, Oid};
 
 use super::diff::{
-    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, thread_count,
+    ChangeSetOptions, Listed, PARALLEL_MIN_PAIRS, Pair, RawChange, diff_level, local_pool,
+    thread_count,
 };
-use super::pool::Pool;
 use super::renames::{self, Candidate};
-use super::repo::{Repo, reopen, worker_odb};
+use super::repo::{Repo, Workers};
 use super::repo_error::{GitError, ctx};
 use super::tree_object::{self, join};
 use super::{ChangeSet, EntryKind, FileChange};
@@ -250,20 +265,38 @@ impl Repo {
         F: HeadFilter,
     {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
+        let mut kept = filter.clone();
         let mut done = self.traverse(Some(old), Some(new), opts.threads, filter)?;
         let mut files = std::mem::take(&mut done.files);
         files.sort_unstable();
-        Ok((self.change_set_from(base_oid, head_oid, done, opts)?, files))
+        // A leftover's path is asked like a listed file: its directory, then
+        // its name.
+        let mut wanted = |path: &str| {
+            let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let dir = kept.enter(parent.as_bytes());
+            kept.keep(&dir, parent.as_bytes(), name.as_bytes())
+        };
+        let wanted: Option<&mut dyn FnMut(&str) -> bool> = if opts.similarity_only_for_kept {
+            Some(&mut wanted)
+        } else {
+            None
+        };
+        Ok((
+            self.change_set_from(base_oid, head_oid, done, opts, wanted)?,
+            files,
+        ))
     }
 
     /// Rename detection over a traversal's additions and deletions, and the
-    /// order every change set is handed out in.
+    /// order every change set is handed out in. `wanted`: see
+    /// [`ChangeSetOptions::similarity_only_for_kept`].
     pub(super) fn change_set_from(
         &self,
         base: Oid,
         head: Oid,
         mut done: Done,
         opts: &ChangeSetOptions,
+        wanted: Option<&mut dyn FnMut(&str) -> bool>,
     ) -> Result<ChangeSet, GitError> {
         // Stable sorts find the workers' sorted runs and merge them in
         // linear time; an unstable sort would start over.
@@ -272,7 +305,7 @@ impl Repo {
         let mut changes = ChangeSet {
             base: base.to_string(),
             head: head.to_string(),
-            changes: renames::detect(self, done.added, done.deleted, opts)?,
+            changes: renames::detect(self, done.added, done.deleted, opts, wanted)?,
         };
         changes.changes.append(&mut done.modified);
         changes.sort();
@@ -282,9 +315,10 @@ impl Repo {
     /// Diff two trees (`None`: the empty tree) and list the head files
     /// `filter` keeps. Starts breadth-first on this thread; once enough
     /// directories are pending they are shared between up to `threads`
-    /// threads (`0`: one per core) through a [`Pool`], each with its own
+    /// threads (`0`: one per core) of a local rayon pool, each with its own
     /// object database (libgit2 objects are not shared across threads, and a
-    /// shared pack would be read under one lock). A small change never spawns.
+    /// shared pack would be read under one lock). A small change, or one
+    /// thread, never spawns.
     pub(crate) fn traverse<F: HeadFilter>(
         &self,
         old: Option<Oid>,
@@ -309,66 +343,84 @@ impl Repo {
         if frontier.is_empty() {
             return Ok(mine.finish());
         }
-        // Reversed: the pool hands out from the end, and the first
-        // directories found are the largest.
-        let pool = Pool::new(frontier.into_iter().rev().collect(), threads);
-        let probe = new.or(old);
-        self.spread(&odb, mine, &pool, probe, &filter)
+        let Some(pool) = local_pool(threads) else {
+            // No thread could be started: finish here.
+            while let Some(work) = frontier.pop_front() {
+                mine.step(&odb, work, &mut |w| frontier.push_back(w))?;
+            }
+            return Ok(mine.finish());
+        };
+        let mut done = mine.finish();
+        let spread = Spread {
+            workers: Workers::new(self, new.or(old)),
+            filter: Mutex::new(filter),
+            found: (0..pool.current_num_threads())
+                .map(|_| Mutex::new(None))
+                .collect(),
+            failed: Mutex::new(None),
+            stopped: AtomicBool::new(false),
+        };
+        pool.scope(|scope| {
+            // The first directories found are the largest: spawned last, they
+            // are the first an idle thread steals.
+            for work in frontier {
+                scope.spawn(|scope| spread.run(scope, work));
+            }
+        });
+        if let Some(e) = lock(&spread.failed).take() {
+            return Err(e);
+        }
+        for found in spread.found {
+            if let Some(found) = found.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                done.extend(found.finish());
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The shared state of one traversal on a pool.
+struct Spread<F> {
+    workers: Workers,
+    /// Cloned once per pool thread (a `Mutex`: filters need not be `Sync`).
+    filter: Mutex<F>,
+    /// Per pool thread (by `rayon::current_thread_index`): what it found.
+    /// Only that thread locks it, so it is never contended.
+    found: Vec<Mutex<Option<Found<F>>>>,
+    /// The first error; the other tasks then return without working.
+    failed: Mutex<Option<GitError>>,
+    stopped: AtomicBool,
+}
+
+impl<F: HeadFilter> Spread<F> {
+    /// One task: one directory, spawning a task for each it uncovers.
+    fn run<'s>(&'s self, scope: &rayon::Scope<'s>, work: Work) {
+        if self.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut more = Vec::new();
+        if let Err(e) = self.step(work, &mut more) {
+            self.stopped.store(true, Ordering::Relaxed);
+            lock(&self.failed).get_or_insert(e);
+            return;
+        }
+        for work in more {
+            scope.spawn(move |scope| self.run(scope, work));
+        }
     }
 
-    /// Work through `pool` on this thread and `threads - 1` more.
-    fn spread<F: HeadFilter>(
-        &self,
-        odb: &Odb<'_>,
-        mut mine: Found<F>,
-        pool: &Pool<Work>,
-        probe: Option<Oid>,
-        filter: &F,
-    ) -> Result<Done, GitError> {
-        let (gitdir, trusted) = (self.git.path().to_path_buf(), self.trusted_owner);
-        let objects = self.git.commondir().join("objects");
-        std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..pool.threads())
-                .map(|n| {
-                    let (gitdir, objects, filter) =
-                        (gitdir.clone(), objects.clone(), filter.clone());
-                    scope.spawn(move || -> Result<_, GitError> {
-                        // Joined first: should opening the object database
-                        // fail, the pool stops instead of waiting for us.
-                        let member = pool.member();
-                        let git;
-                        let odb = match probe.and_then(|id| worker_odb(&objects, n, id)) {
-                            Some(odb) => odb,
-                            None => {
-                                git = reopen(&gitdir, trusted)?;
-                                git.odb().map_err(ctx("cannot open the object database"))?
-                            }
-                        };
-                        let mut found = Found::new(filter);
-                        member.work(|work, more| found.step(&odb, work, &mut |w| more.push(w)))?;
-                        Ok(found.finish())
-                    })
-                })
-                .collect();
-            let mut result = pool
-                .member()
-                .work(|work, more| mine.step(odb, work, &mut |w| more.push(w)))
-                .map(|()| mine.finish());
-            // Every helper is joined before an error is returned: a failing
-            // thread stops the pool, and the others return early.
-            for helper in helpers {
-                let theirs = helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                result = match (result, theirs) {
-                    (Ok(mut done), Ok(found)) => {
-                        done.extend(found);
-                        Ok(done)
-                    }
-                    (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-                };
-            }
-            result
+    fn step(&self, work: Work, more: &mut Vec<Work>) -> Result<(), GitError> {
+        let index = rayon::current_thread_index().unwrap_or(0) % self.found.len();
+        self.workers.with_odb(|odb| {
+            let mut found = lock(&self.found[index]);
+            let found = found.get_or_insert_with(|| Found::new(lock(&self.filter).clone()));
+            found.step(odb, work, &mut |w| more.push(w))
         })
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing is left half-done under these locks, so a poisoned one is
+    // still usable (the panic itself reaches the caller through the scope).
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

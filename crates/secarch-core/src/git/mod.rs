@@ -18,7 +18,6 @@ use serde::Serialize;
 mod diff;
 mod files;
 mod listing;
-mod pool;
 mod renames;
 mod repo;
 mod repo_error;
@@ -28,8 +27,8 @@ mod tests;
 mod tree_object;
 mod walk;
 
-pub use diff::{ChangeSetOptions, MAX_THREADS, thread_count};
-pub use files::CommitSource;
+pub use diff::{ChangeSetOptions, MAX_THREADS, local_pool, local_pool_with_stack, thread_count};
+pub use files::{CommitSource, SharedBlobs};
 pub use listing::{ByPath, HeadFilter};
 pub use renames::{DEFAULT_RENAME_LIMIT, THRESHOLD as RENAME_THRESHOLD};
 pub use repo::with_open_lock;

@@ -125,6 +125,7 @@ pub(crate) fn detect(
     added: Vec<Candidate>,
     deleted: Vec<Candidate>,
     opts: &ChangeSetOptions,
+    wanted: Option<&mut dyn FnMut(&str) -> bool>,
 ) -> Result<Vec<FileChange>, GitError> {
     debug_assert!(added.is_sorted_by(|a, b| by_path(a, b).is_le()));
     debug_assert!(deleted.is_sorted_by(|a, b| by_path(a, b).is_le()));
@@ -132,7 +133,16 @@ pub(crate) fn detect(
     let mut src_used = vec![false; deleted.len()];
     let mut tgt_used = vec![false; added.len()];
     let mut pairs = exact(&added, &deleted, &mut src_used, &mut tgt_used);
-    if opts.rename_limit > 0 {
+    // The caller looks at `wanted` paths only: without one among the
+    // leftovers, no pairing can change what it sees.
+    let needed = wanted.is_none_or(|wanted| {
+        added
+            .iter()
+            .zip(&tgt_used)
+            .chain(deleted.iter().zip(&src_used))
+            .any(|(c, used)| !used && wanted(&c.side.path))
+    });
+    if opts.rename_limit > 0 && needed {
         let mut sides = Sides {
             added: &added,
             deleted: &deleted,

@@ -301,6 +301,96 @@ pub(crate) fn worker_odb(objects: &Path, n: usize, probe: Oid) -> Option<Odb<'st
     odb.exists(probe).then_some(odb)
 }
 
+/// How threads other than the repository's own reach its objects: each
+/// opens its own object database ([`worker_odb`], else [`reopen`]) on first
+/// use. On a pool thread the database is kept in a thread-local slot for the
+/// rest of the work (the local pools are dropped with it); on any other
+/// thread it is opened for the one call.
+#[derive(Debug, Clone)]
+pub(crate) struct Workers {
+    gitdir: PathBuf,
+    objects: PathBuf,
+    trusted: bool,
+    probe: Option<Oid>,
+    /// Tells this work's slots from another's.
+    key: u64,
+}
+
+/// A pool thread's way into an object database.
+enum WorkerDb {
+    /// Its own pack structures ([`worker_odb`]).
+    Odb(Odb<'static>),
+    /// A second handle on the repository, where that is not possible.
+    Repo(Repository),
+}
+
+static NEXT_WORK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    /// libgit2's handles are not `Send`, so a pool thread's database lives
+    /// here, with the key of the work it belongs to.
+    static WORKER_DB: std::cell::RefCell<Option<(u64, WorkerDb)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Workers {
+    /// `probe`: an object the workers will read (confirms that a database
+    /// of their own finds the repository's objects).
+    pub(crate) fn new(repo: &Repo, probe: Option<Oid>) -> Workers {
+        Workers {
+            gitdir: repo.git.path().to_path_buf(),
+            objects: repo.git.commondir().join("objects"),
+            trusted: repo.trusted_owner,
+            probe,
+            key: NEXT_WORK.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Run `f` on this thread's object database.
+    pub(crate) fn with_odb<R>(
+        &self,
+        f: impl FnOnce(&Odb<'_>) -> Result<R, GitError>,
+    ) -> Result<R, GitError> {
+        let Some(index) = rayon::current_thread_index() else {
+            return self.run(&self.open(1)?, f);
+        };
+        WORKER_DB.with_borrow_mut(|slot| {
+            if slot.as_ref().is_none_or(|(key, _)| *key != self.key) {
+                // Spelt apart from the caller's thread (`1`).
+                *slot = Some((self.key, self.open(index + 2)?));
+            }
+            match slot.as_ref() {
+                Some((_, db)) => self.run(db, f),
+                None => unreachable!("opened above"),
+            }
+        })
+    }
+
+    fn run<R>(
+        &self,
+        db: &WorkerDb,
+        f: impl FnOnce(&Odb<'_>) -> Result<R, GitError>,
+    ) -> Result<R, GitError> {
+        match db {
+            WorkerDb::Odb(odb) => f(odb),
+            WorkerDb::Repo(repo) => {
+                f(&repo.odb().map_err(ctx("cannot open the object database"))?)
+            }
+        }
+    }
+
+    fn open(&self, n: usize) -> Result<WorkerDb, GitError> {
+        if let Some(odb) = self.probe.and_then(|id| worker_odb(&self.objects, n, id)) {
+            return Ok(WorkerDb::Odb(odb));
+        }
+        Ok(WorkerDb::Repo(reopen(&self.gitdir, self.trusted)?))
+    }
+
+    pub(crate) fn is_shallow(&self) -> bool {
+        self.gitdir.join("shallow").exists()
+    }
+}
+
 /// A second handle on a repository already opened by [`Repo::open_with`]
 /// (`gitdir` from `Repository::path`), for a worker thread.
 pub(crate) fn reopen(gitdir: &Path, trusted_owner: bool) -> Result<Repository, GitError> {

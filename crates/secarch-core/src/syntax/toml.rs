@@ -15,6 +15,12 @@ use crate::position::{LineIndex, Pos};
 /// Stack for parsing: `toml` recurses per nesting level.
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// Stack for threads that parse many files: more than [`PARSE_STACK_BYTES`], so `stacker`
+/// finds enough left and parses in place instead of mapping, faulting in and unmapping a fresh
+/// segment per file (0.1–0.2 s of system time in the heavy-watched benchmark, BENCHMARKS.md).
+/// The YAML and JSON builders keep their own stack on the heap and need none of it.
+pub(crate) const PARSE_THREAD_STACK_BYTES: usize = PARSE_STACK_BYTES + 4 * 1024 * 1024;
+
 /// Parse a TOML document into a mapping.
 pub fn parse(text: &str) -> Result<Node, Error> {
     let start = Pos::new(1, 1);

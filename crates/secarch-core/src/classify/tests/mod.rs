@@ -426,3 +426,47 @@ fn large_change_sets_classify_like_small_ones() {
     pieces.sort_by(|a, b| (&a.category, &a.path).cmp(&(&b.category, &b.path)));
     assert_eq!(summary(&whole), summary(&pieces));
 }
+
+/// Many watched changes are read and analysed on the pool's threads: the
+/// triggers are exactly those of one thread, and every blob is still read.
+#[test]
+fn many_watched_changes_classify_alike_on_one_thread_and_on_several() {
+    let mut fx = Fx::default();
+    for s in 0..super::classifier::PARALLEL_MIN_CONTENT {
+        fx.modify(
+            &format!("svc/s{s:03}/Dockerfile"),
+            DOCKERFILE,
+            &format!("{DOCKERFILE}EXPOSE {}\n", 9000 + s),
+        );
+        fx.modify(
+            &format!("svc/s{s:03}/k8s/deployment.yaml"),
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers: []\n",
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: []\n",
+        );
+        fx.add(&format!("svc/s{s:03}/src/main_{s}.txt"), "not watched");
+        if s % 8 == 0 {
+            fx.delete(&format!("svc/s{s:03}/Dockerfile.old"), DOCKERFILE);
+        }
+    }
+    let set = fx.set();
+    let one = classifier()
+        .clone()
+        .with_threads(1)
+        .classify(&set, &fx.blobs);
+    let several = classifier()
+        .clone()
+        .with_threads(3)
+        .classify(&set, &fx.blobs);
+    assert_eq!(one, several);
+    let n = super::classifier::PARALLEL_MIN_CONTENT;
+    assert_eq!(one.len(), 2 * n + n / 8, "{:?}", summary(&one));
+    assert!(
+        one.iter()
+            .filter(|t| t.path.ends_with("/Dockerfile"))
+            .all(|t| t.signals.iter().any(|s| s.kind == "expose-added")),
+        "{:?}",
+        summary(&one)
+    );
+    // Fx's own reader is not shared: the same set on one thread, every read counted.
+    assert_eq!(fx.classify(&classifier().clone().with_threads(3)), one);
+}
