@@ -154,3 +154,95 @@ fn document_schema_accepts_the_documents_we_ship() {
     let typo = yaml("schema: secarch/v1\ncontrol: []\n");
     assert!(!v.is_valid(&typo));
 }
+
+/// Every enumerated field of the document schema: (top-level list, field, allowed values).
+fn document_enums() -> Vec<(String, String, Vec<String>)> {
+    let schema: serde_json::Value = serde_json::from_str(DOCUMENT_SCHEMA).unwrap();
+    let mut out = Vec::new();
+    for (list, def) in schema["properties"].as_object().unwrap() {
+        let Some(props) = def["items"]["properties"].as_object() else {
+            continue;
+        };
+        for (field, spec) in props {
+            if let Some(values) = spec["enum"].as_array() {
+                let values = values.iter().map(|v| v.as_str().unwrap().to_string());
+                out.push((list.clone(), field.clone(), values.collect()));
+            }
+        }
+    }
+    out
+}
+
+/// The good document with `list[].field` set to `wrong` in its first entry that has the field
+/// (or in a new entry when none has it).
+fn with_wrong_value(doc: &str, list: &str, field: &str, wrong: &str) -> String {
+    let fm = front_matter(doc);
+    let start = fm
+        .find(&format!("\n{list}:"))
+        .map(|i| i + 1)
+        .unwrap_or(fm.len());
+    let end = fm[start..]
+        .find("\n")
+        .and_then(|first| {
+            fm[start + first + 1..]
+                .lines()
+                .scan(start + first + 1, |at, line| {
+                    let here = *at;
+                    *at += line.len() + 1;
+                    Some((here, line))
+                })
+                .find(|(_, line)| !line.starts_with(' ') && !line.starts_with('-'))
+                .map(|(at, _)| at)
+        })
+        .unwrap_or(fm.len());
+    let section = &fm[start.min(fm.len())..end];
+    let key = format!("{field}: ");
+    let new_fm = match section.find(&key) {
+        Some(i) => {
+            let at = start + i + key.len();
+            let len = fm[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap();
+            format!("{}{wrong}{}", &fm[..at], &fm[at + len..])
+        }
+        None => format!("{list}:\n  - {{{field}: {wrong}, path: model.yaml}}\n{fm}"),
+    };
+    doc.replacen(fm, &new_fm, 1)
+}
+
+#[test]
+fn lint_refuses_every_value_the_document_schema_refuses() {
+    let enums = document_enums();
+    assert!(enums.len() >= 6, "{enums:?}");
+    let good = common::good_document();
+    for (list, field, allowed) in enums {
+        let wrong = format!("{}x", allowed[0]);
+        let doc = with_wrong_value(&good, &list, &field, &wrong);
+        assert_ne!(doc, good, "{list}.{field} was not replaced");
+        // The schema refuses it…
+        let instance = yaml(front_matter(&doc));
+        assert!(
+            !validator(DOCUMENT_SCHEMA).is_valid(&instance),
+            "the schema accepts {list}[].{field}: {wrong}"
+        );
+        // …and so does lint, naming the closest valid value.
+        let r = common::TestRepo::new();
+        r.write("docs/security/security-architecture.md", &doc);
+        let out = common::secarch(&["lint", "--format", "json"], r.path());
+        let (code, stdout, stderr) = common::outcome(&out);
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+        let hit =
+            json["findings"].as_array().unwrap().iter().find(|f| {
+                f["severity"] == "error" && f["message"].as_str().unwrap().contains(&wrong)
+            });
+        let Some(hit) = hit else {
+            panic!("lint accepts {list}[].{field}: {wrong} (exit {code}): {json}")
+        };
+        let message = hit["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("did you mean `{}`", allowed[0])),
+            "{list}[].{field}: {message}"
+        );
+    }
+}

@@ -297,6 +297,9 @@ pub struct NativeThreat {
     pub status: Option<Text>,
 }
 
+/// `zones[].trust` values (the JSON Schema's enum).
+pub const ZONE_TRUST: [&str; 4] = ["untrusted", "semi-trusted", "trusted", "restricted"];
+
 /// Threat severities, lowest first (SA032 compares against the threshold).
 pub const THREAT_SEVERITIES: [&str; 5] = ["info", "low", "medium", "high", "critical"];
 

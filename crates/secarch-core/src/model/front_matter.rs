@@ -238,9 +238,23 @@ fn zone(node: &Node, sink: &mut Sink) -> Option<Zone> {
     let w = label(node, "zone");
     let f = Fields::of(node, ZONE, &w, sink)?;
     let id = id(&f, &w, sink);
+    let trust = f.text("trust", &w, sink).filter(|t| {
+        let ok = ZONE_TRUST.contains(&t.value.as_str());
+        if !ok {
+            sink.error(
+                t.pos,
+                format!(
+                    "{w}: unknown trust `{}`; {}",
+                    t.value,
+                    value_hint(&t.value, &ZONE_TRUST)
+                ),
+            );
+        }
+        ok
+    });
     Some(Zone {
         pos: f.pos,
-        trust: f.text("trust", &w, sink),
+        trust,
         external: f.flag("external", &w, sink),
         id,
     })
