@@ -323,3 +323,78 @@ fn working_tree_links_out_of_the_repository_are_refused() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["errors"], 0, "{json}");
 }
+
+#[test]
+fn a_placeholder_document_never_lints_clean_and_init_counts_what_is_left() {
+    let r = TestRepo::new();
+    let (code, out, err) = outcome(&secarch(&["init"], r.path()));
+    assert_eq!(code, 0, "{err}");
+    let doc = std::fs::read_to_string(r.path().join(DOC)).unwrap();
+    let todo_lines: Vec<usize> = doc
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("TODO") && !l.trim_start().starts_with('#'))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(
+        out.contains(&format!(
+            "{DOC}: {} placeholder(s)",
+            doc.lines().filter(|l| l.contains("TODO")).count()
+        )),
+        "{out}"
+    );
+    let (code, json) = lint_json(r.path(), &[]);
+    assert_eq!(code, 1, "{json}");
+    let sa006: Vec<u64> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SA006")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    for line in &todo_lines {
+        assert!(
+            sa006.contains(&(*line as u64)),
+            "no SA006 at line {line}: {sa006:?}"
+        );
+    }
+    // Filling the placeholders in removes the findings, and a re-run of init says so.
+    let filled = doc
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("# Replace every TODO"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("TODO", "Done");
+    r.write(DOC, &(filled + "\n"));
+    let (_, json) = lint_json(r.path(), &[]);
+    assert!(
+        !json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "SA006"),
+        "{json}"
+    );
+    let (_, out, _) = outcome(&secarch(&["init"], r.path()));
+    assert!(
+        out.contains(&format!("{DOC}: no placeholders left")),
+        "{out}"
+    );
+    assert!(
+        out.contains("kept    docs/security/security-architecture.md"),
+        "{out}"
+    );
+}
+
+#[test]
+fn init_from_a_subdirectory_writes_at_the_repository_top() {
+    let r = TestRepo::new();
+    r.write("src/app/main.rs", "fn main() {}\n");
+    r.commit("code");
+    let sub = r.path().join("src/app");
+    let (code, out, err) = outcome(&secarch(&["init"], &sub));
+    assert_eq!(code, 0, "{err}");
+    assert!(r.path().join(DOC).is_file(), "{out}");
+    assert!(r.path().join(".github/secarch.yml").is_file(), "{out}");
+    assert!(!sub.join("docs").exists(), "nothing written below the subdirectory: {out}");
+}

@@ -41,6 +41,7 @@ pub const RULES: &[RuleInfo] = &[
     rule("SA003", E, "required body headings are present"),
     rule("SA004", E, "ids are unique"),
     rule("SA005", E, "every reference resolves"),
+    rule("SA006", E, "no placeholder (TODO, TBD, FIXME) is left"),
     rule("SA010", E, "at least two applicable defense layers"),
     rule(
         "SA011",

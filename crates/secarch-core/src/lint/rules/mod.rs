@@ -4,6 +4,7 @@
 mod diagrams;
 mod fda;
 mod layers;
+mod placeholders;
 pub mod presence;
 mod reviews;
 mod reviews_history;
@@ -24,7 +25,11 @@ pub use reviews::SECURITY_ROLE_WORDS;
 type Rule = fn(&Ctx<'_>, &mut Out);
 
 /// Rules that only need the body or the file name.
-const BODY_RULES: &[(&str, Rule)] = &[("SA003", presence::sa003), ("SA070", presence::sa070)];
+const BODY_RULES: &[(&str, Rule)] = &[
+    ("SA003", presence::sa003),
+    ("SA006", placeholders::sa006),
+    ("SA070", presence::sa070),
+];
 
 /// Rules over the front matter (run when it could be read).
 const MODEL_RULES: &[(&str, Rule)] = &[
