@@ -77,7 +77,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$build" = 1 ]; then
-    (cd "$root" && cargo build --release --locked --bin secarch)
+    (cd "$root" && cargo build --release --locked --features zlib-ng --bin secarch)
 fi
 secarch=$root/target/release/secarch
 [ -x "$secarch" ] || { echo "bench-ack: no $secarch (build without --no-build)" >&2; exit 1; }

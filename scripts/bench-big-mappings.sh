@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$build" = 1 ]; then
-    (cd "$root" && cargo build --locked --release --quiet --example bench_signals)
+    (cd "$root" && cargo build --locked --release --quiet --features zlib-ng --example bench_signals)
 fi
 bin=$root/target/release/examples/bench_signals
 

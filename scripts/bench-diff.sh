@@ -75,7 +75,7 @@ if [ ! -d "$repo/.git" ]; then
 fi
 
 if [ "$build" = 1 ]; then
-    (cd "$root" && cargo build --release --quiet --example changeset --bin secarch)
+    (cd "$root" && cargo build --release --quiet --features zlib-ng --example changeset --bin secarch)
 fi
 example=$root/target/release/examples/changeset
 secarch=$root/target/release/secarch
