@@ -396,5 +396,8 @@ fn init_from_a_subdirectory_writes_at_the_repository_top() {
     assert_eq!(code, 0, "{err}");
     assert!(r.path().join(DOC).is_file(), "{out}");
     assert!(r.path().join(".github/secarch.yml").is_file(), "{out}");
-    assert!(!sub.join("docs").exists(), "nothing written below the subdirectory: {out}");
+    assert!(
+        !sub.join("docs").exists(),
+        "nothing written below the subdirectory: {out}"
+    );
 }
