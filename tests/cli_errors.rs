@@ -75,3 +75,32 @@ fn an_absolute_document_path_must_be_inside_the_repository() {
     assert_eq!(code, 0, "{out} {err}");
     assert!(out.contains(DOC), "{out}");
 }
+
+#[test]
+fn a_bad_policy_file_is_fixed_where_it_lives() {
+    let r = TestRepo::new();
+    r.write(DOC, &good_document())
+        .write("my-policy.yml", "signoff:\n  required: lots\n");
+    r.commit("initial");
+    r.git(&["branch", "-M", "main"]);
+    let (code, _, err) = outcome(&secarch(
+        &["check", "--base", "main", "--policy", "my-policy.yml"],
+        r.path(),
+    ));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`required` must be a whole number ≥ 1, got \"lots\""),
+        "{err}"
+    );
+    assert!(err.contains("fix the file given with --policy"), "{err}");
+    assert!(
+        !err.contains("base branch"),
+        "--policy is not read from a branch: {err}"
+    );
+    // The repository's own policy is read from the base commit: fixed on the base branch.
+    r.write(".github/secarch.yml", "signoff:\n  required: lots\n");
+    r.commit("bad policy");
+    let (code, _, err) = outcome(&secarch(&["check", "--base", "HEAD"], r.path()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fix it on the base branch"), "{err}");
+}

@@ -50,6 +50,9 @@ pub enum EvalError {
         "{0}\n  the policy is read from the base commit; fix it on the base branch (or pass --policy FILE)"
     )]
     Policy(PolicyError),
+    /// The file given with `--policy` is invalid: the fix is in that file, not on a branch.
+    #[error("{0}\n  fix the file given with --policy, then run again")]
+    ExplicitPolicy(PolicyError),
     #[error("{0}")]
     Classify(String),
 }
@@ -313,7 +316,7 @@ pub fn load_policy(
         PolicySource::Loaded { policy, label } => Ok(((**policy).clone(), label.clone())),
         PolicySource::Explicit { name, text } => parse_policy(Some((name, text)))
             .map(|p| (p, format!("{name} (--policy)")))
-            .map_err(EvalError::Policy),
+            .map_err(EvalError::ExplicitPolicy),
         PolicySource::BaseCommit => match repo.read_file_at(base, POLICY_PATH)? {
             None => Ok((Policy::embedded_default(), "embedded default".to_string())),
             Some(bytes) => {

@@ -12,6 +12,7 @@ use super::file::PolicyFile;
 use super::{
     Category, CheckConfig, DEFAULT_CHECK_NAME, LintConfig, POLICY_PATH, Policy, SignoffConfig,
 };
+use crate::model::closest;
 use crate::rule_table::{PROFILES, rule_info};
 use crate::syntax::{LimitError, saphyr};
 
@@ -145,21 +146,70 @@ fn parse_file(name: &str, text: &str) -> Result<PolicyFile, PolicyError> {
             return PolicyError::at(name, e.location(), message);
         }
         let msg = first_line(&e.to_string());
-        PolicyError::at(name, e.location(), explain_serde_error(&msg))
+        PolicyError::at(
+            name,
+            e.location(),
+            explain_serde_error(&msg, text, e.location()),
+        )
     })
 }
 
-/// serde's messages name the problem; add what to write instead where we can.
-fn explain_serde_error(msg: &str) -> String {
-    if msg.contains("unknown field") {
-        format!(
-            "{msg}. Valid keys are listed in the README (\"Configuration\"); run `secarch config show` to see the effective policy."
-        )
-    } else if msg.contains("unknown variant") {
-        format!("{msg}.")
-    } else {
-        msg.to_string()
+/// serde's messages name the problem; say it in the policy's words and add what to write
+/// instead where we can. `text` and `loc` find the offending key and value.
+fn explain_serde_error(msg: &str, text: &str, loc: Option<Location>) -> String {
+    // serde-saphyr repeats the position in front of its message; the caller reports it once.
+    let msg = strip_position(msg);
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let valid: Vec<&str> = expected
+            .split_once("expected one of ")
+            .or_else(|| expected.split_once("expected "))
+            .map(|(_, list)| list.split(", ").map(|k| k.trim_matches('`')).collect())
+            .unwrap_or_default();
+        let hint = match closest(field, valid.iter().copied()) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None if valid.is_empty() => "remove it".to_string(),
+            None => format!("valid keys here: {}", valid.join(", ")),
+        };
+        return format!(
+            "unknown field `{field}`; {hint} (the README's \"Configuration\" lists every key; `secarch config show` prints the effective policy)"
+        );
     }
+    if msg.starts_with("invalid u") || msg.contains("expected u32") {
+        let (key, value) = key_and_value_at(text, loc);
+        let minimum = if key == "required" { "≥ 1" } else { "≥ 0" };
+        return format!("`{key}` must be a whole number {minimum}, got {value:?}");
+    }
+    if msg.contains("unknown variant") {
+        return format!("{msg}.");
+    }
+    msg.to_string()
+}
+
+/// "error: line 2 column 13: invalid u32" → "invalid u32".
+fn strip_position(msg: &str) -> &str {
+    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    let Some(rest) = msg.strip_prefix("line ") else {
+        return msg;
+    };
+    rest.split_once(": ").map_or(msg, |(_, m)| m)
+}
+
+/// The key and the value written at `loc` (a `key: value` line), for messages in the policy's
+/// words.
+fn key_and_value_at(text: &str, loc: Option<Location>) -> (String, String) {
+    let line = loc
+        .and_then(|l| text.lines().nth(l.line().saturating_sub(1) as usize))
+        .unwrap_or("");
+    let (key, value) = line.split_once(':').unwrap_or(("value", line));
+    let key = key
+        .trim()
+        .trim_start_matches("- ")
+        .trim_start_matches('{')
+        .trim();
+    let value = value.trim().trim_matches('"').trim_matches('\'');
+    (key.to_string(), value.to_string())
 }
 
 fn first_line(s: &str) -> String {

@@ -166,3 +166,37 @@ fn empty_file_is_the_default() {
     let p = parse_policy(Some(("p.yml", "\n# nothing\n"))).unwrap();
     assert_eq!(p.check_name(), "security-architecture");
 }
+
+#[test]
+fn errors_speak_the_policy_s_language() {
+    let err = |text: &str| parse_policy(Some(("p.yml", text))).unwrap_err().to_string();
+    let e = err("signoff:\n  required: lots\n");
+    assert_eq!(
+        e,
+        "p.yml:2:13: `required` must be a whole number ≥ 1, got \"lots\""
+    );
+    let e = err("lint:\n  max_review_age_days: -3\n");
+    assert!(
+        e.contains("`max_review_age_days` must be a whole number ≥ 0, got \"-3\""),
+        "{e}"
+    );
+    let e = err("wach:\n  exclude: []\n");
+    assert!(
+        e.starts_with("p.yml:1:1: unknown field `wach`; did you mean `watch`?"),
+        "{e}"
+    );
+    let e = err("signoff:\n  requird: 2\n");
+    assert!(
+        e.contains("unknown field `requird`; did you mean `required`?"),
+        "{e}"
+    );
+    let e = err("signoff:\n  zzzzzzzz: 2\n");
+    assert!(
+        e.contains("valid keys here: reviewers, min_permission, required"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("line 2 column"),
+        "the position is given once: {e}"
+    );
+}
