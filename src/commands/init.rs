@@ -79,13 +79,14 @@ pub fn init(dir: &Path, force: bool) -> u8 {
     emit(&out, 0)
 }
 
-/// Lines (1-based) holding a placeholder `init` writes (`TODO`).
+/// Lines (1-based) holding a placeholder, as SA006 finds them.
 fn placeholder_lines(text: &str) -> Vec<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains("TODO"))
-        .map(|(i, _)| i + 1)
-        .collect()
+    let mut lines: Vec<usize> = crate::model::placeholders(text)
+        .iter()
+        .map(|p| p.pos.line as usize)
+        .collect();
+    lines.dedup();
+    lines
 }
 
 /// "3, 7, 12" — the first few, then "and N more".

@@ -42,6 +42,8 @@ pub struct Document {
     /// findings about a whole section.
     pub sections: BTreeMap<String, Pos>,
     pub body: Body,
+    /// `TODO`/`TBD`/`FIXME` left in the file (SA006).
+    pub placeholders: Vec<super::Placeholder>,
 }
 
 /// Whether the structured part could be read.

@@ -10,6 +10,7 @@ pub mod date;
 pub mod document;
 mod fields;
 mod front_matter;
+mod placeholders;
 pub mod split;
 
 use serde::Serialize;
@@ -19,6 +20,7 @@ pub use date::Date;
 pub use document::*;
 pub use fields::closest;
 pub use front_matter::SCHEMA;
+pub use placeholders::{Placeholder, placeholders};
 
 use crate::position::Pos;
 use crate::threats::{Threat, ThreatStatus};
@@ -142,6 +144,7 @@ pub fn parse_document(path: &str, text: &str) -> ParsedDocument {
     }
     let body_text = text.get(parts.body_offset..).unwrap_or("");
     doc.body = body::parse_body(body_text, parts.body_offset, &lines);
+    doc.placeholders = placeholders(text);
     ParsedDocument {
         document: doc,
         diagnostics: sink.diagnostics,

@@ -4,7 +4,7 @@
 mod diagrams;
 mod fda;
 mod layers;
-mod placeholders;
+mod unfinished;
 pub mod presence;
 mod reviews;
 mod reviews_history;
@@ -27,7 +27,7 @@ type Rule = fn(&Ctx<'_>, &mut Out);
 /// Rules that only need the body or the file name.
 const BODY_RULES: &[(&str, Rule)] = &[
     ("SA003", presence::sa003),
-    ("SA006", placeholders::sa006),
+    ("SA006", unfinished::sa006),
     ("SA070", presence::sa070),
 ];
 
