@@ -7,6 +7,7 @@ use super::{emit, fail};
 use crate::classify::Classifier;
 use crate::evaluate::{PolicySource, Range, evaluate, load_policy};
 use crate::git::{GitError, Repo};
+use crate::policy::Policy;
 use crate::render::{render_human, render_markdown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,11 +69,17 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
             }
         }
     };
-    let range = Range { base, head };
-    let report = evaluate(&repo, &range, &policy, None).map_err(|e| e.to_string())?;
+    // Read once: the evaluation and the uncommitted-changes warning use the same policy.
+    let (policy, label) = load_policy(&repo, &base, &policy).map_err(|e| e.to_string())?;
     if args.head == "HEAD" {
-        warn_uncommitted(&repo, &range, &policy);
+        warn_uncommitted(&repo, &policy);
     }
+    let range = Range { base, head };
+    let policy = PolicySource::Loaded {
+        policy: Box::new(policy),
+        label,
+    };
+    let report = evaluate(&repo, &range, &policy, None).map_err(|e| e.to_string())?;
     let out = match args.format {
         OutputFormat::Human => render_human(&report),
         OutputFormat::Markdown => render_markdown(&report),
@@ -105,17 +112,14 @@ const UNCOMMITTED_NAMED: usize = 5;
 
 /// A check compares commits: say so when watched files have uncommitted changes, which a
 /// newcomer's first try usually has.
-fn warn_uncommitted(repo: &Repo, range: &Range, policy: &PolicySource) {
+fn warn_uncommitted(repo: &Repo, policy: &Policy) {
     let Ok(paths) = repo.uncommitted_paths(UNCOMMITTED_CAP) else {
         return;
     };
     if paths.is_empty() {
         return;
     }
-    let Ok((policy, _)) = load_policy(repo, &range.base, policy) else {
-        return;
-    };
-    let Ok(classifier) = Classifier::new(&policy, None) else {
+    let Ok(classifier) = Classifier::new(policy, None) else {
         return;
     };
     let watched: Vec<&str> = paths

@@ -4,13 +4,13 @@
 mod diagrams;
 mod fda;
 mod layers;
-mod unfinished;
 pub mod presence;
 mod reviews;
 mod reviews_history;
 mod safety;
 mod structure;
 pub mod threats;
+mod unfinished;
 mod zones;
 
 #[cfg(test)]
