@@ -196,19 +196,34 @@ fn strip_position(msg: &str) -> &str {
     rest.split_once(": ").map_or(msg, |(_, m)| m)
 }
 
-/// The key and the value written at `loc` (a `key: value` line), for messages in the policy's
-/// words.
+/// The key and the value written at `loc`, which points at the value (`required: lots` in block
+/// or flow style), for messages in the policy's words.
 fn key_and_value_at(text: &str, loc: Option<Location>) -> (String, String) {
-    let line = loc
-        .and_then(|l| text.lines().nth(l.line().saturating_sub(1) as usize))
+    let Some(loc) = loc else {
+        return ("value".to_string(), String::new());
+    };
+    let line = text
+        .lines()
+        .nth(loc.line().saturating_sub(1) as usize)
         .unwrap_or("");
-    let (key, value) = line.split_once(':').unwrap_or(("value", line));
-    let key = key
-        .trim()
-        .trim_start_matches("- ")
-        .trim_start_matches('{')
+    let at = line
+        .char_indices()
+        .nth(loc.column().saturating_sub(1) as usize)
+        .map_or(line.len(), |(i, _)| i);
+    let (before, value) = line.split_at(at);
+    let key = before
+        .trim_end()
+        .trim_end_matches(':')
+        .rsplit(['{', ',', ' '])
+        .next()
+        .unwrap_or("value")
         .trim();
-    let value = value.trim().trim_matches('"').trim_matches('\'');
+    let value = value
+        .split([',', '}', '#'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\'']);
     (key.to_string(), value.to_string())
 }
 

@@ -175,6 +175,11 @@ fn errors_speak_the_policy_s_language() {
         e,
         "p.yml:2:13: `required` must be a whole number ≥ 1, got \"lots\""
     );
+    let e = err("signoff: {reviewers: {users: [a]}, required: lots}\n");
+    assert!(
+        e.ends_with("`required` must be a whole number ≥ 1, got \"lots\""),
+        "{e}"
+    );
     let e = err("lint:\n  max_review_age_days: -3\n");
     assert!(
         e.contains("`max_review_age_days` must be a whole number ≥ 0, got \"-3\""),
