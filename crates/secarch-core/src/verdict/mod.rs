@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::classify::Trigger;
 use crate::lint::Finding;
 use crate::policy::Severity;
+use crate::rule_table::fixed_by_new_review;
 
 pub use report::{CheckReport, RangeSize};
 
@@ -159,9 +160,6 @@ impl Verdict {
     }
 }
 
-/// Lint rules that a new review record satisfies by itself.
-const REVIEW_FIXES: [&str; 2] = ["SA052", "SA053"];
-
 /// Decide whether the change may merge.
 pub fn decide(input: &VerdictInput<'_>) -> Verdict {
     let mut categories: BTreeMap<String, usize> = BTreeMap::new();
@@ -227,7 +225,7 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
                 && findings
                     .iter()
                     .filter(|f| f.severity == Severity::Error)
-                    .all(|f| REVIEW_FIXES.contains(&f.rule.as_str()));
+                    .all(|f| fixed_by_new_review(&f.rule));
             reasons.push(Reason {
                 requirement: Requirement::LintClean,
                 met: errors == 0,
