@@ -103,9 +103,11 @@ impl Repo {
         visit: &mut dyn FnMut(WalkedCommit) -> Result<bool, GitError>,
     ) -> Result<WalkEnd, GitError> {
         let mut walk = self.git.revwalk().map_err(ctx("cannot walk history"))?;
-        // Commit-time order, as `git log`: no topological pre-pass over the
-        // whole history, so `-n 10` on a large repository reads 10 commits.
-        walk.set_sorting(Sort::TIME)
+        // Children before parents whatever the clocks said (commits made in
+        // the same second, skewed committer clocks), newest first among
+        // independent lines. The topological order costs one pass over the
+        // commit headers in range before the first is handed out.
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
             .map_err(ctx("cannot walk history"))?;
         walk.push(self.commit_oid(&spec.head)?)
             .map_err(ctx(format!("cannot walk history from {}", spec.head)))?;
