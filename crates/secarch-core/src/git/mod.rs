@@ -26,7 +26,7 @@ mod repo;
 mod repo_error;
 mod similarity;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod tree_object;
 mod walk;
 

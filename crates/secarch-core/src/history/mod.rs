@@ -279,3 +279,6 @@ impl BlobReader for ReplayBlobs<'_> {
         Some(self.1)
     }
 }
+
+#[cfg(test)]
+mod tests;
