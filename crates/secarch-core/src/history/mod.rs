@@ -38,17 +38,11 @@ pub const MAX_TRIGGERS_KEPT: usize = 50;
 const BATCH: usize = 256;
 
 /// How a replay runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReplayOptions {
     /// Threads classifying commits side by side; `0`: one per core (at most
     /// [`crate::git::MAX_THREADS`]), `1`: on the caller's thread.
     pub threads: usize,
-}
-
-impl Default for ReplayOptions {
-    fn default() -> ReplayOptions {
-        ReplayOptions { threads: 0 }
-    }
 }
 
 /// One commit of the history, as the check would have seen it.
