@@ -2,7 +2,7 @@
 # History benchmark of `secarch log` (BENCHMARKS.md, "History replay").
 #
 # Generates a repository the size of the change-set benchmark's (~100k files) with a
-# 10,000-commit history (scripts/gen-history-repo.py: most commits touch 1-5 files, about one
+# history of 10,000 first-parent commits (scripts/gen-history-repo.py: most commits touch 1-5 files, about one
 # in eight a watched file, a merge every 25 commits, a root commit that adds the whole tree),
 # repacked like a clone. Then compares, in the same run and interleaved:
 #   git          git log --first-parent --name-status -M main      (the baseline: the same
@@ -125,7 +125,7 @@ for label, _ in pairs:
         except (ValueError, KeyError) as e:
             result = f"not JSON ({e}): {text[:120]}"
     else:
-        result = text.strip().splitlines()[-3] if text.strip() else ""
+        result = next((l.strip() for l in text.splitlines() if "commits replayed" in l), "")
     if code != 0:
         result += f" (exit {code})"
     print(f"| {label:<10} | {wall:6.3f} | {mn:5.3f} | {cpu:5.3f} | {rss / 1024:12.1f} | "

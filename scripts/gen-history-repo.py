@@ -2,8 +2,9 @@
 """Write a `git fast-import` stream for the history benchmark of `secarch log` (deterministic).
 
 A repository the size of the change-set benchmark's (gen-bench-repo.py: ~100k files in
-nested directories, 50 modules) with a long, realistic history on `main`: COMMITS commits
-(default 10,000) after the initial import, newest last. Most commits touch 1-5 source files
+nested directories, 50 modules) with a long, realistic history on `main`: COMMITS commits on
+its first-parent line (default 10,000) after the initial import, plus the topic commits the
+merges bring in. Most commits touch 1-5 source files
 (edits, a few additions, deletions and renames); about one in eight also touches a file
 secarch watches (a module's Dockerfile, package.json, Cargo.toml, Kubernetes Service, or a
 CI workflow), with a mix of edits that trigger (a port exposed, a web framework added, a
@@ -202,7 +203,7 @@ def main():
     n = 0
     while n < COMMITS:
         ts += 600
-        if n % 25 == 24 and n + 3 <= COMMITS:
+        if n % 25 == 24:
             # A topic branch of two commits, merged with a merge commit.
             commit("refs/heads/topic", f"topic {n}: part 1", ts, [("from", "refs/heads/main")],
                    source_edits(n))
@@ -215,7 +216,7 @@ def main():
             commit("refs/heads/topic", msg, ts + 60, [], ops)
             commit("refs/heads/main", f"Merge topic {n}", ts + 120,
                    [("merge", "refs/heads/topic")], [])
-            n += 3
+            n += 1
             continue
         ops = source_edits(n)
         msg = f"change {n}"
