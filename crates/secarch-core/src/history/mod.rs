@@ -14,9 +14,10 @@
 //! Memory stays bounded whatever the history: commits are handed to the
 //! caller one at a time, in order, and forgotten; a commit keeps at most
 //! [`MAX_TRIGGERS_KEPT`] triggers (all are counted), so a root commit that
-//! adds a 100,000-file tree is one record of bounded size. Large batches of
-//! commits are classified on a local pool ([`ReplayOptions::threads`]), each
-//! thread with its own repository handle; the order handed out is the walk's.
+//! adds a 100,000-file tree is one record of bounded size. Batches of commits
+//! can be classified on a local pool ([`ReplayOptions::threads`]; one thread
+//! by default, see there), each thread with its own repository handle; the
+//! order handed out is the walk's.
 
 use std::collections::BTreeMap;
 
@@ -38,11 +39,21 @@ pub const MAX_TRIGGERS_KEPT: usize = 50;
 const BATCH: usize = 256;
 
 /// How a replay runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplayOptions {
     /// Threads classifying commits side by side; `0`: one per core (at most
-    /// [`crate::git::MAX_THREADS`]), `1`: on the caller's thread.
+    /// [`crate::git::MAX_THREADS`]), `1` (the default): on the caller's thread.
     pub threads: usize,
+}
+
+/// One thread by default: a commit costs about 0.1 ms (a few small trees,
+/// rarely a blob), and on the 10,000-commit benchmark (BENCHMARKS.md,
+/// "History replay") two threads took ~20 % more CPU and were no faster on
+/// the shared 2-core machine (median 1.33 s against 1.14 s on one).
+impl Default for ReplayOptions {
+    fn default() -> ReplayOptions {
+        ReplayOptions { threads: 1 }
+    }
 }
 
 /// One commit of the history, as the check would have seen it.
