@@ -438,3 +438,17 @@ fn check_accepts_the_empty_tree_as_base_for_a_root_commit() {
     assert!(err.contains("root commit"), "{err}");
     assert!(err.contains(&format!("--base {EMPTY_TREE}")), "{err}");
 }
+
+#[test]
+fn terminal_escapes_in_subjects_and_paths_are_not_printed() {
+    let r = TestRepo::new();
+    r.write("Dockerfile", "FROM debian:12\n");
+    r.commit("initial");
+    r.write("deploy/\u{1b}[2Jx/Dockerfile", "FROM debian:12\n");
+    r.commit("evil \u{1b}]0;title\u{7} \u{1b}[31mred");
+    let (code, out, err) = outcome(&secarch(&["log"], r.path()));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("evil") && out.contains("[31mred"), "{out}");
+    assert!(out.contains("[2Jx/Dockerfile"), "{out}");
+}

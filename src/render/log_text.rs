@@ -47,9 +47,19 @@ fn short(id: &str) -> &str {
     id.get(..7).unwrap_or(id)
 }
 
+/// Text from the repository (subjects, paths) with control characters
+/// replaced: a commit message or file name carrying terminal escape
+/// sequences must not repaint or rewrite the reader's terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
 /// The subject cut to a line's share, on a character boundary.
 fn subject(s: &str) -> String {
-    let s = s.trim();
+    let s = printable(s.trim());
+    let s = s.as_str();
     if s.chars().count() <= SUBJECT_SHOWN {
         return s.to_string();
     }
@@ -77,8 +87,8 @@ fn deciding(triggers: &[Trigger]) -> Vec<String> {
     }
     out.into_iter()
         .map(|(path, signal)| match signal {
-            Some(s) => format!("{path} ({s})"),
-            None => path,
+            Some(s) => printable(&format!("{path} ({s})")),
+            None => printable(&path),
         })
         .collect()
 }
@@ -166,9 +176,11 @@ pub fn render_log_summary(s: &ReplaySummary, policy: &str) -> String {
     }
     let _ = writeln!(o, "policy: {policy}");
     let _ = match s.end {
-        ReplayEnd::Complete if s.since.is_some() => {
-            writeln!(o, "history: complete down to --since")
-        }
+        ReplayEnd::Complete if s.since.is_some() => writeln!(
+            o,
+            "history: complete, down to {} (left out, with its ancestors)",
+            s.since.as_deref().map(short).unwrap_or_default()
+        ),
         ReplayEnd::Complete => writeln!(o, "history: complete, down to the root commit"),
         ReplayEnd::Limit => writeln!(
             o,
