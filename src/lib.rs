@@ -2,7 +2,7 @@
 //!
 //! The map (front-ends → adapters → core, never the reverse):
 //! - core, the `secarch-core` crate (no network; re-exported here): `policy`, `model`, `threats`,
-//!   `classify`, `git`, `fingerprint`, `semdiff`, `lint`, `verdict`, `evaluate` (one pipeline),
+//!   `classify`, `git`, `history` (replay of a branch), `fingerprint`, `semdiff`, `lint`, `verdict`, `evaluate` (one pipeline),
 //!   `review_history`, `syntax`, `position`, `source`, `rule_table`;
 //! - adapters to the outside: [`github`] (REST client), [`mirror`] (bare git mirrors for the App);
 //! - [`render`]: every output format (human, Markdown, SARIF, workflow commands, check-run output);
@@ -10,7 +10,7 @@
 //!   inputs → core → render → publish).
 
 pub use secarch_core::{
-    classify, evaluate, fingerprint, git, lint, model, policy, position, review_history,
+    classify, evaluate, fingerprint, git, history, lint, model, policy, position, review_history,
     rule_table, semdiff, source, syntax, threats, verdict,
 };
 

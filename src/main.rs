@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, OutputFormat};
+use secarch::commands::{self, CheckArgs, LintArgs, LintFormat, LogArgs, LogFormat, OutputFormat};
 use secarch::server::{RawConfig, WebhookSecrets};
 use secrecy::SecretSlice;
 
@@ -40,6 +40,16 @@ enum Command {
     ///
     /// Exit codes: 0 no errors, 1 error findings, 2 could not run.
     Lint(LintCmd),
+    /// Replay the branch's history: which commits the check would have flagged, and why.
+    ///
+    /// One line per commit (newest first): id, date, whether it triggered, the categories, and
+    /// the paths and signals that decided it; then a summary (commits, triggered, per
+    /// category). Walks the first-parent line of the head (each commit compared with its
+    /// first parent, a root commit with the empty tree), as the check sees changes land.
+    /// Tune `.github/secarch.yml` with it before turning the check on.
+    ///
+    /// Exit codes: 0 replayed, 2 usage/config/repository error.
+    Log(LogCmd),
     /// Scaffold docs/security/security-architecture.md, .github/secarch.yml and a workflow.
     Init {
         /// Repository root to write into.
@@ -179,6 +189,45 @@ struct CheckCmd {
 }
 
 #[derive(Args)]
+struct LogCmd {
+    /// Commits to replay, as `git log` takes them: `A..B` (in B, not in A), `A..` (up to HEAD)
+    /// or `B` (everything reachable from B). Default: HEAD.
+    #[arg(value_name = "RANGE")]
+    range: Option<String>,
+    /// Repository (any directory inside it).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Stop at this revision (a branch, tag or commit, not a date): it and its ancestors are
+    /// left out, as in `REV..HEAD`.
+    #[arg(long, value_name = "REV")]
+    since: Option<String>,
+    /// Replay only the N newest commits.
+    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    max_count: Option<usize>,
+    /// Apply this policy file to every commit (to try a candidate policy on your history)
+    /// instead of `.github/secarch.yml` at the head of the walk.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Output format: human (one line per commit), json (`commits[]` + `summary`), csv (one row
+    /// per commit).
+    #[arg(long, value_enum, default_value_t = LogFmt::Human)]
+    format: LogFmt,
+    /// Print only the commits that triggered (the summary still counts every commit).
+    #[arg(long)]
+    triggered_only: bool,
+    /// Every non-merge commit reachable (`git log --no-merges`) instead of the first-parent line.
+    #[arg(long)]
+    every_commit: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFmt {
+    Human,
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
 struct LintCmd {
     /// Repository or directory (the working tree is linted).
     #[arg(long, default_value = ".")]
@@ -269,6 +318,20 @@ fn main() -> ExitCode {
                 LintFmt::Github => LintFormat::Github,
             },
             strict: c.strict,
+        }),
+        Command::Log(c) => commands::log(&LogArgs {
+            repo: c.repo,
+            range: c.range,
+            since: c.since,
+            max_count: c.max_count,
+            policy: c.policy,
+            format: match c.format {
+                LogFmt::Human => LogFormat::Human,
+                LogFmt::Json => LogFormat::Json,
+                LogFmt::Csv => LogFormat::Csv,
+            },
+            triggered_only: c.triggered_only,
+            every_commit: c.every_commit,
         }),
         Command::Init { repo, force } => commands::init(&repo, force),
         Command::Schema { which } => commands::schema(&which),

@@ -132,6 +132,10 @@ fn init_scaffold_lints_with_findings_only_at_placeholders() {
     let (code, stdout, stderr) = outcome(&secarch(&["init"], r.path()));
     assert_eq!(code, 0, "{stdout} {stderr}");
     assert!(stdout.contains("Next steps"), "{stdout}");
+    assert!(
+        stdout.contains("`secarch log -n 200`"),
+        "init points to the replay: {stdout}"
+    );
     for f in [DOC, ".github/secarch.yml", ".github/workflows/secarch.yml"] {
         assert!(r.path().join(f).is_file(), "{f}");
     }

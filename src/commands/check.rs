@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{emit, fail};
 use crate::classify::Classifier;
 use crate::evaluate::{PolicySource, Range, evaluate, load_policy};
-use crate::git::{GitError, Repo};
+use crate::git::{EMPTY_TREE, GitError, Repo};
 use crate::policy::Policy;
 use crate::render::{render_human, render_markdown};
 
@@ -47,7 +47,19 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
         Some(b) => b.clone(),
         None => repo.default_base().map_err(|e| e.to_string())?,
     };
-    let base = resolve(&repo, &base_rev, "--base")?;
+    let base = resolve(&repo, &base_rev, "--base").map_err(|e| {
+        // `ROOT^` cannot resolve: say what does.
+        match repo.parent_of_root(&base_rev) {
+            Some(root) => format!(
+                "unknown revision '{base_rev}' (--base): {} is a root commit, it has no parent. \
+                 To check everything it adds, compare with git's empty tree: \
+                 `secarch check --base {EMPTY_TREE} --head {}`",
+                &root[..12.min(root.len())],
+                args.head
+            ),
+            None => e,
+        }
+    })?;
     if args.base.is_some() && base != head {
         let merge_base = repo.merge_base(&base, &head).map_err(|e| e.to_string())?;
         if merge_base == head {
@@ -91,8 +103,14 @@ fn run(args: &CheckArgs) -> Result<u8, String> {
 }
 
 /// Resolve a revision given as `flag`; an unknown one names the flag to correct.
+/// `--base` may also be git's empty tree (a root commit checked on its own).
 fn resolve(repo: &Repo, rev: &str, flag: &str) -> Result<String, String> {
-    repo.resolve_commit(rev).map_err(|e| match e {
+    let resolved = if flag == "--base" {
+        repo.resolve_base(rev)
+    } else {
+        repo.resolve_commit(rev)
+    };
+    resolved.map_err(|e| match e {
         GitError::UnknownRevision { shallow, .. } => format!(
             "unknown revision '{rev}' ({flag}): check the spelling{}, or pass a different {flag}",
             if shallow {

@@ -74,7 +74,7 @@ pub fn init(dir: &Path, force: bool) -> u8 {
         };
     }
     out += &format!(
-        "\nNext steps:\n  1. Fill in the placeholders in {doc_rel} (layers, zones, boundaries, controls,\n     threats or threat_models, safety impact) — `secarch lint` shows what is still missing, with line numbers.\n  2. Name your security reviewers in {policy_rel} (signoff.reviewers).\n  3. Record the first review in `reviews:` and commit; from then on `secarch check` fails every change that\n     touches the architecture until the document is updated and reviewed again.\n"
+        "\nNext steps:\n  1. Fill in the placeholders in {doc_rel} (layers, zones, boundaries, controls,\n     threats or threat_models, safety impact) — `secarch lint` shows what is still missing, with line numbers.\n  2. Name your security reviewers in {policy_rel} (signoff.reviewers).\n  3. Replay your history with the policy: `secarch log -n 200` shows, commit by commit, what the check would\n     have flagged and why; tune the watch globs in {policy_rel} (`secarch log --policy FILE` tries a candidate)\n     until the commits flagged are the ones that needed a security-architecture review.\n  4. Record the first review in `reviews:` and commit; from then on `secarch check` fails every change that\n     touches the architecture until the document is updated and reviewed again.\n"
     );
     emit(&out, 0)
 }

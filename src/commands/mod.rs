@@ -4,6 +4,7 @@
 mod check;
 mod init;
 mod lint;
+mod log;
 mod policy_show;
 mod schema;
 mod serve;
@@ -11,6 +12,7 @@ mod serve;
 pub use check::{CheckArgs, OutputFormat, check};
 pub use init::{INIT_FILES, init};
 pub use lint::{LintArgs, LintFormat, lint};
+pub use log::{LogArgs, LogFormat, log};
 pub use policy_show::{config_show, config_validate};
 pub use schema::{DOCUMENT_SCHEMA, policy_schema, schema};
 pub use serve::serve;

@@ -10,12 +10,14 @@
 //! document and threat models (through [`syntax`], one positioned tree with one set of limits)
 //! → [`lint`] checks them ([`rule_table`] names the rules, [`review_history`] reads review
 //! records from git) → [`fingerprint`] and [`semdiff`] describe what changed → [`verdict`]
-//! decides; [`evaluate`] runs that pipeline once.
+//! decides; [`evaluate`] runs that pipeline once. [`history`] replays a branch's history
+//! with the classifier alone (`secarch log`).
 
 pub mod classify;
 pub mod evaluate;
 pub mod fingerprint;
 pub mod git;
+pub mod history;
 pub mod lint;
 pub mod model;
 pub mod policy;

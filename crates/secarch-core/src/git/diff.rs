@@ -78,17 +78,18 @@ impl Repo {
         opts: &ChangeSetOptions,
     ) -> Result<ChangeSet, GitError> {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
-        let done = self.traverse(Some(old), Some(new), opts.threads, NoFiles)?;
+        let done = self.traverse(old, Some(new), opts.threads, NoFiles)?;
         self.change_set_from(base_oid, head_oid, done, opts, None)
     }
 
-    /// Both commits and their root trees.
+    /// Both commits and their root trees. A `base` that spells git's empty
+    /// tree ([`super::is_empty_tree`]) has no commit and no tree: everything
+    /// at head is new (a root commit checked on its own).
     pub(super) fn range_trees(
         &self,
         base: &str,
         head: &str,
-    ) -> Result<(Oid, Oid, Oid, Oid), GitError> {
-        let base_oid = self.commit_oid(base)?;
+    ) -> Result<(Oid, Oid, Option<Oid>, Oid), GitError> {
         let head_oid = self.commit_oid(head)?;
         let tree_of = |oid: Oid, what: &str| {
             self.git
@@ -96,10 +97,15 @@ impl Repo {
                 .map(|c| c.tree_id())
                 .map_err(ctx(format!("cannot read {what} commit {oid}")))
         };
+        if super::is_empty_tree(base) {
+            let empty = Oid::from_str(super::EMPTY_TREE).map_err(ctx("the empty tree"))?;
+            return Ok((empty, head_oid, None, tree_of(head_oid, "head")?));
+        }
+        let base_oid = self.commit_oid(base)?;
         Ok((
             base_oid,
             head_oid,
-            tree_of(base_oid, "base")?,
+            Some(tree_of(base_oid, "base")?),
             tree_of(head_oid, "head")?,
         ))
     }

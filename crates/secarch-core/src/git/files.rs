@@ -93,7 +93,11 @@ impl Repo {
     /// The content of a regular file at a commit. `None` when the path does
     /// not exist there or is not a regular file (a directory, a symlink, a
     /// submodule), like [`FileSource::read`] on a working tree.
+    /// At the empty tree ([`super::is_empty_tree`]) nothing exists.
     pub fn read_file_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        if super::is_empty_tree(commit) {
+            return Ok(None);
+        }
         let tree = self.commit_tree(commit)?;
         self.read_in_tree(&tree, path, commit)
     }
@@ -139,6 +143,9 @@ impl Repo {
         commit: &str,
         filter: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<(String, String)>, GitError> {
+        if super::is_empty_tree(commit) {
+            return Ok(Vec::new());
+        }
         let root = self.commit_tree(commit)?.id();
         let odb = self
             .git
@@ -169,13 +176,20 @@ impl Repo {
         Ok(out)
     }
 
-    /// A [`FileSource`] reading files at `commit`.
+    /// A [`FileSource`] reading files at `commit` (the empty tree: no files).
     pub fn commit_source(&self, commit: &str) -> Result<CommitSource<'_>, GitError> {
+        if super::is_empty_tree(commit) {
+            return Ok(CommitSource {
+                repo: self,
+                tree: None,
+                commit: super::EMPTY_TREE.to_string(),
+            });
+        }
         let id = self.resolve_commit(commit)?;
         let tree = self.commit_tree(&id)?;
         Ok(CommitSource {
             repo: self,
-            tree,
+            tree: Some(tree),
             commit: id,
         })
     }
@@ -184,7 +198,8 @@ impl Repo {
 /// Files as they are at one commit (base or head of a change, or `--rev`).
 pub struct CommitSource<'r> {
     repo: &'r Repo,
-    tree: Tree<'r>,
+    /// `None`: the empty tree.
+    tree: Option<Tree<'r>>,
     commit: String,
 }
 
@@ -197,9 +212,13 @@ impl CommitSource<'_> {
 
 impl FileSource for CommitSource<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
-        self.repo
-            .read_in_tree(&self.tree, path, &self.commit)
-            .map_err(|e| e.to_string())
+        match &self.tree {
+            Some(tree) => self
+                .repo
+                .read_in_tree(tree, path, &self.commit)
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
     }
 
     fn describe(&self) -> String {

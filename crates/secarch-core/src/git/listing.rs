@@ -266,7 +266,7 @@ impl Repo {
     {
         let (base_oid, head_oid, old, new) = self.range_trees(base, head)?;
         let mut kept = filter.clone();
-        let mut done = self.traverse(Some(old), Some(new), opts.threads, filter)?;
+        let mut done = self.traverse(old, Some(new), opts.threads, filter)?;
         let mut files = std::mem::take(&mut done.files);
         files.sort_unstable();
         // A leftover's path is asked like a listed file: its directory, then

@@ -10,11 +10,14 @@
 //! - `diff.rs`, `tree.rs`: the tree-to-tree diff behind [`Repo::change_set`].
 //! - `renames.rs`, `similarity.rs`: exact and content-similarity renames.
 //! - `files.rs`: blobs, files at a commit, [`CommitSource`], `tree_files`.
-//! - `history.rs`: file history, commits touching paths, commit authorship.
+//! - `walk.rs`: file history, commits touching paths, commit authorship.
+//! - `commit_walk.rs`: one revwalk with each commit's changes against its
+//!   first parent (`secarch log`); the empty tree as a base.
 //! - `error.rs`: [`GitError`], worded for the person running secarch.
 
 use serde::Serialize;
 
+mod commit_walk;
 mod diff;
 mod files;
 mod listing;
@@ -23,10 +26,11 @@ mod repo;
 mod repo_error;
 mod similarity;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod tree_object;
 mod walk;
 
+pub use commit_walk::{EMPTY_TREE, RepoLocation, WalkEnd, WalkSpec, WalkedCommit, is_empty_tree};
 pub use diff::{ChangeSetOptions, MAX_THREADS, local_pool, local_pool_with_stack, thread_count};
 pub use files::{CommitSource, SharedBlobs};
 pub use listing::{ByPath, HeadFilter};

@@ -185,6 +185,31 @@ impl Repo {
         Ok(self.commit_oid(rev)?.to_string())
     }
 
+    /// [`Repo::resolve_commit`] for the base of a range, which may also be git's empty tree
+    /// (its id, [`super::EMPTY_TREE`], or an abbreviation): then the range holds everything
+    /// reachable from its head, root commits included.
+    pub fn resolve_base(&self, rev: &str) -> Result<String, GitError> {
+        if super::is_empty_tree(rev) {
+            return Ok(super::EMPTY_TREE.to_string());
+        }
+        self.resolve_commit(rev)
+    }
+
+    /// When `rev` names the parent of a root commit (`ROOT^`, `ROOT~1`, `ROOT^1`), that root
+    /// commit's id: the revision cannot resolve, and the user most likely wants everything
+    /// the root commit added (`--base` the empty tree).
+    pub fn parent_of_root(&self, rev: &str) -> Option<String> {
+        let rev = rev.trim();
+        let stem = rev
+            .strip_suffix('^')
+            .or_else(|| rev.strip_suffix("^1"))
+            .or_else(|| rev.strip_suffix("~1"))
+            .or_else(|| rev.strip_suffix('~'))?;
+        let oid = self.commit_oid(stem).ok()?;
+        let commit = self.git.find_commit(oid).ok()?;
+        (commit.parent_count() == 0).then(|| oid.to_string())
+    }
+
     /// The libgit2 repository underneath, for adapters that fetch into it (the App's mirror cache).
     pub fn git2(&self) -> &Repository {
         &self.git
@@ -240,8 +265,18 @@ impl Repo {
         Err(GitError::NoDefaultBase)
     }
 
-    /// The best common ancestor of two commits (any revisions), as a commit id.
+    /// The best common ancestor of two commits (any revisions), as a commit id. The empty tree
+    /// ([`super::is_empty_tree`]) is everyone's ancestor: with it on either side, the answer is
+    /// the empty tree's id.
     pub fn merge_base(&self, a: &str, b: &str) -> Result<String, GitError> {
+        if super::is_empty_tree(a) || super::is_empty_tree(b) {
+            // The other side must still be a commit.
+            let other = if super::is_empty_tree(a) { b } else { a };
+            if !super::is_empty_tree(other) {
+                self.commit_oid(other)?;
+            }
+            return Ok(super::EMPTY_TREE.to_string());
+        }
         let (oa, ob) = (self.commit_oid(a)?, self.commit_oid(b)?);
         self.git
             .merge_base(oa, ob)

@@ -122,13 +122,16 @@ impl Repo {
     }
 
     /// How many commits are reachable from `head` and not from `base` (`git rev-list --count
-    /// base..head`), counting at most `cap`: the size of a range, told to the user.
+    /// base..head`), counting at most `cap`: the size of a range, told to the user. A `base`
+    /// that spells the empty tree hides nothing: every commit reachable from `head` counts.
     pub fn count_commits(&self, base: &str, head: &str, cap: usize) -> Result<usize, GitError> {
         let mut walk = self.git.revwalk().map_err(ctx("cannot walk history"))?;
         walk.push(self.commit_oid(head)?)
             .map_err(ctx(format!("cannot walk history from {head}")))?;
-        walk.hide(self.commit_oid(base)?)
-            .map_err(ctx(format!("cannot walk history since {base}")))?;
+        if !super::is_empty_tree(base) {
+            walk.hide(self.commit_oid(base)?)
+                .map_err(ctx(format!("cannot walk history since {base}")))?;
+        }
         let mut n = 0;
         for oid in walk.take(cap) {
             oid.map_err(ctx("cannot walk history"))?;

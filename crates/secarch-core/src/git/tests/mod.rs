@@ -3,6 +3,7 @@
 //! non-UTF-8 name).
 
 mod changes;
+mod commit_walk;
 mod open;
 mod renames;
 mod walk;
@@ -15,7 +16,7 @@ use super::Repo;
 
 /// A scratch repository driven through the git CLI, isolated from the
 /// user's and the system's git configuration.
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     pub dir: tempfile::TempDir,
     clock: Cell<i64>,
 }
