@@ -9,8 +9,9 @@
 //! which changes matter (paths and content signals) → [`model`] and [`threats`] read the
 //! document and threat models (through [`syntax`], one positioned tree with one set of limits)
 //! → [`lint`] checks them ([`rule_table`] names the rules, [`review_history`] reads review
-//! records from git) → [`fingerprint`] and [`semdiff`] describe what changed → [`verdict`]
-//! decides; [`evaluate`] runs that pipeline once.
+//! records from git) → [`fingerprint`] and [`semdiff`] describe what changed → [`signoff`]
+//! reads who approved which content (GitHub front-ends) → [`verdict`] decides; [`evaluate`]
+//! runs that pipeline once.
 
 pub mod classify;
 pub mod evaluate;
@@ -23,6 +24,7 @@ pub mod position;
 pub mod review_history;
 pub mod rule_table;
 pub mod semdiff;
+pub mod signoff;
 pub mod source;
 pub mod syntax;
 #[doc(hidden)]
