@@ -164,3 +164,6 @@ impl PrintSource for RepoPrints<'_> {
     }
 }
 
+#[cfg(test)]
+#[path = "binding_tests.rs"]
+mod tests;

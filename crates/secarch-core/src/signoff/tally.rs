@@ -289,8 +289,8 @@ struct Tally<'a, 'i> {
     input: &'a TallyInput<'i>,
     auth: BTreeMap<String, Authorization>,
     prints: BTreeMap<String, Option<ContentPrint>>,
-    /// Lower-cased login → stance; kept in the order of the latest event per reviewer.
-    stances: BTreeMap<String, (OffsetDateTime, u64, Stance)>,
+    /// Lower-cased login → the event key of the reviewer's latest stance, and the stance.
+    stances: BTreeMap<String, ((OffsetDateTime, u8, u64), Stance)>,
     rejected: Vec<Rejected>,
     answers: Vec<CommentAnswer>,
 }
@@ -328,9 +328,9 @@ impl Tally<'_, '_> {
             .map(|p| p.fingerprint.clone())
     }
 
-    fn set(&mut self, login: &str, at: OffsetDateTime, id: u64, stance: Stance) {
+    fn set(&mut self, login: &str, key: (OffsetDateTime, u8, u64), stance: Stance) {
         self.stances
-            .insert(login.to_ascii_lowercase(), (at, id, stance));
+            .insert(login.to_ascii_lowercase(), (key, stance));
     }
 
     fn clear(&mut self, login: &str) {
@@ -372,12 +372,12 @@ impl Tally<'_, '_> {
                     fingerprint,
                     no_change_rationale: None,
                 };
-                self.set(&r.author, r.submitted_at, r.id, Stance::Signed(signoff));
+                self.set(&r.author, Event::Review(r).key(), Stance::Signed(signoff));
             }
             // Approving on GitHub lifts the reviewer's own block even where reviews do not
             // sign off.
             ReviewState::Approved => {
-                if let Some((_, _, Stance::Blocking(_))) =
+                if let Some((_, Stance::Blocking(_))) =
                     self.stances.get(&r.author.to_ascii_lowercase())
                 {
                     self.clear(&r.author);
@@ -390,7 +390,7 @@ impl Tally<'_, '_> {
                     at: r.submitted_at,
                     commit: r.commit_id.clone(),
                 };
-                self.set(&r.author, r.submitted_at, r.id, Stance::Blocking(blocker));
+                self.set(&r.author, Event::Review(r).key(), Stance::Blocking(blocker));
             }
         }
     }
@@ -410,10 +410,7 @@ impl Tally<'_, '_> {
                 line: cmd.line,
             };
             let answer = match &cmd.command {
-                Command::Approve(approval) if edited => {
-                    let _ = approval;
-                    self.reject(c, source, Rejection::Edited)
-                }
+                Command::Approve(_) if edited => self.reject(c, source, Rejection::Edited),
                 Command::Approve(approval) => self.approve(c, source, approval),
                 Command::Revoke => {
                     self.clear(&c.author);
@@ -478,7 +475,7 @@ impl Tally<'_, '_> {
             fingerprint,
             no_change_rationale: rationale,
         };
-        self.set(&c.author, c.created_at, c.id, Stance::Signed(signoff));
+        self.set(&c.author, Event::Comment(c).key(), Stance::Signed(signoff));
         Answer::Accepted
     }
 
@@ -494,8 +491,8 @@ impl Tally<'_, '_> {
 
     fn finish(self) -> SignoffRecord {
         let head = self.input.head;
-        let mut stances: Vec<(OffsetDateTime, u64, Stance)> = self.stances.into_values().collect();
-        stances.sort_by_key(|(at, id, _)| (*at, *id));
+        let mut stances: Vec<_> = self.stances.into_values().collect();
+        stances.sort_by_key(|(key, _)| *key);
         let mut record = SignoffRecord {
             required: self.input.config.required,
             head: head.commit.clone(),
@@ -507,7 +504,7 @@ impl Tally<'_, '_> {
             answers: self.answers,
             eligible: super::authorize::eligible(self.input.config),
         };
-        for (_, _, stance) in stances {
+        for (_, stance) in stances {
             match stance {
                 Stance::Blocking(b) => record.blockers.push(b),
                 Stance::Signed(s) if s.fingerprint.as_deref() == Some(&head.fingerprint) => {
@@ -551,3 +548,6 @@ fn short(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
 }
 
+#[cfg(test)]
+#[path = "tally_tests.rs"]
+mod tests;
