@@ -2,8 +2,9 @@
 //!
 //! The map (front-ends → adapters → core, never the reverse):
 //! - core, the `secarch-core` crate (no network; re-exported here): `policy`, `model`, `threats`,
-//!   `classify`, `git`, `history` (replay of a branch), `fingerprint`, `semdiff`, `lint`, `verdict`, `evaluate` (one pipeline),
-//!   `review_history`, `syntax`, `position`, `source`, `rule_table`;
+//!   `classify`, `git`, `history` (replay of a branch), `fingerprint`, `semdiff`, `lint`, `verdict`,
+//!   `evaluate` (one pipeline), `review_history`, `syntax`, `position`, `source`, `rule_table`,
+//!   `signoff` (comment commands, authorization, content binding);
 //! - adapters to the outside: [`github`] (REST client), [`mirror`] (bare git mirrors for the App);
 //! - [`render`]: every output format (human, Markdown, SARIF, workflow commands, check-run output);
 //! - front-ends: [`commands`] (the CLI, `main.rs`) and [`server`] (the App: verify → enqueue →
@@ -11,7 +12,7 @@
 
 pub use secarch_core::{
     classify, evaluate, fingerprint, git, history, lint, model, policy, position, review_history,
-    rule_table, semdiff, source, syntax, threats, verdict,
+    rule_table, semdiff, signoff, source, syntax, threats, verdict,
 };
 
 pub mod backoff;

@@ -173,6 +173,7 @@ impl PolicyInfo {
                 .map(|u| format!("@{u}"))
                 .chain(self.teams.iter().map(|t| format!("@{t}")))
                 .collect(),
+            blockers: Vec::new(),
         }
     }
 }

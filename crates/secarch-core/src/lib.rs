@@ -9,9 +9,10 @@
 //! which changes matter (paths and content signals) → [`model`] and [`threats`] read the
 //! document and threat models (through [`syntax`], one positioned tree with one set of limits)
 //! → [`lint`] checks them ([`rule_table`] names the rules, [`review_history`] reads review
-//! records from git) → [`fingerprint`] and [`semdiff`] describe what changed → [`verdict`]
-//! decides; [`evaluate`] runs that pipeline once. [`history`] replays a branch's history
-//! with the classifier alone (`secarch log`).
+//! records from git) → [`fingerprint`] and [`semdiff`] describe what changed → [`signoff`]
+//! reads who approved which content (GitHub front-ends) → [`verdict`] decides; [`evaluate`]
+//! runs that pipeline once. [`history`] replays a branch's history with the classifier alone
+//! (`secarch log`).
 
 pub mod classify;
 pub mod evaluate;
@@ -25,6 +26,7 @@ pub mod position;
 pub mod review_history;
 pub mod rule_table;
 pub mod semdiff;
+pub mod signoff;
 pub mod source;
 pub mod syntax;
 #[doc(hidden)]

@@ -84,6 +84,10 @@ pub struct SignoffState {
     pub rejected: Vec<RejectedSignoff>,
     /// Who may sign off (for the "what to do" text), e.g. `@dana-ortiz`, `@acme/security-architects`.
     pub eligible: Vec<String>,
+    /// Requests for changes by people who may sign off: the change is not reviewed while one
+    /// stands, however many sign-offs there are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<RejectedSignoff>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,6 +98,12 @@ pub struct ValidSignoff {
     /// Set for `/secarch approve no-change: <rationale>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_change_rationale: Option<String>,
+    /// The commit whose content was signed off, and its fingerprint (equal to the head's, or the
+    /// sign-off would not be valid).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub commit: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -309,16 +319,28 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
         }
         Some(s) => {
             let have = s.valid.len() as u32;
-            let met = have >= s.required;
+            let blocked = !s.blockers.is_empty();
+            let met = have >= s.required && !blocked;
             let who = if s.eligible.is_empty() {
                 "an authorized reviewer".to_string()
             } else {
                 s.eligible.join(", ")
             };
+            let blocking = s
+                .blockers
+                .iter()
+                .map(|b| format!("@{}", b.login))
+                .collect::<Vec<_>>()
+                .join(", ");
             reasons.push(Reason {
                 requirement: Requirement::Reviewed,
                 met,
-                message: if met {
+                message: if blocked {
+                    format!(
+                        "{blocking} requested changes ({have} of {} required sign-off(s))",
+                        s.required
+                    )
+                } else if met {
                     format!(
                         "signed off by {}",
                         s.valid
@@ -330,9 +352,15 @@ pub fn decide(input: &VerdictInput<'_>) -> Verdict {
                 } else {
                     format!("{have} of {} required sign-off(s)", s.required)
                 },
-                action: Some(format!(
-                    "{who}: review the change and comment `/secarch approve` (or approve the pull request)."
-                )),
+                action: Some(if blocked {
+                    format!(
+                        "{blocking}: once the requested changes are made, approve the pull request or comment `/secarch approve` (or `/secarch revoke`); a dismissed review no longer blocks."
+                    )
+                } else {
+                    format!(
+                        "{who}: review the change and comment `/secarch approve` (or approve the pull request)."
+                    )
+                }),
             });
         }
     }

@@ -151,6 +151,7 @@ fn signoffs_replace_review_records_in_github_mode() {
         required: 1,
         rejected: vec![],
         eligible: vec!["@dana-ortiz".into()],
+        blockers: vec![],
     };
     let mut i = input(&t, &d);
     i.signoffs = Some(&s);
@@ -166,10 +167,39 @@ fn signoffs_replace_review_records_in_github_mode() {
         login: "dana-ortiz".into(),
         via: "comment".into(),
         no_change_rationale: None,
+        commit: "3f2a9c1".into(),
+        fingerprint: "sha256:00".into(),
     });
     let mut i = input(&t, &d);
     i.signoffs = Some(&s);
     assert_eq!(decide(&i).conclusion, Conclusion::Success);
+
+    // A standing request for changes fails the review however many sign-offs there are.
+    s.blockers.push(RejectedSignoff {
+        login: "erin".into(),
+        reason: "requested changes".into(),
+    });
+    let mut i = input(&t, &d);
+    i.signoffs = Some(&s);
+    let v = decide(&i);
+    assert_eq!(v.conclusion, Conclusion::Failure);
+    let reviewed = v
+        .reasons
+        .iter()
+        .find(|r| r.requirement == Requirement::Reviewed)
+        .expect("reviewed reason");
+    assert!(!reviewed.met);
+    assert!(
+        reviewed.message.contains("@erin requested changes"),
+        "{}",
+        reviewed.message
+    );
+    assert!(
+        reviewed
+            .action
+            .as_deref()
+            .is_some_and(|a| a.contains("/secarch revoke"))
+    );
 }
 
 #[test]
@@ -181,10 +211,13 @@ fn no_change_signoff_satisfies_update() {
             login: "dana".into(),
             via: "comment".into(),
             no_change_rationale: Some("port is internal only, no new exposure".into()),
+            commit: String::new(),
+            fingerprint: String::new(),
         }],
         required: 1,
         rejected: vec![],
         eligible: vec![],
+        blockers: vec![],
     };
     let mut i = input(&t, &d);
     i.signoffs = Some(&s);
